@@ -1,0 +1,261 @@
+"""Colour spaces: the spine every pipeline, model, metric and export goes through.
+
+Conversions are written in TensorFlow so they run inside `tf.data` and inside an
+exported SavedModel. All functions take float RGB in [0, 1] with channels last and
+any leading shape.
+
+Conventions (each checked in tests/test_colorspaces.py):
+
+* Lab: CIE L*a*b*, D65 white, 2-degree observer, sRGB companding; the
+  `skimage.color.rgb2lab` convention. L in [0, 100], a in about [-86, 98],
+  b in about [-108, 94] for sRGB colours (nominally [-128, 127]).
+* YUV: the `tf.image.rgb_to_yuv` convention (BT.601 weights). Y in [0, 1],
+  U in [-0.436, 0.436], V in [-0.615, 0.615]. OpenCV's COLOR_RGB2YUV is the same
+  with 0.5 added to U and V.
+* Gray: the Y of YUV (0.299 R + 0.587 G + 0.114 B), which is also what
+  `tf.image.rgb_to_grayscale` and PIL's "L" mode compute.
+
+A `ColorSpace` turns an RGB image into (model input, model target) and turns
+(model input, model output) back into RGB. The three the reports use:
+
+* `RGBSpace`  gray in, RGB out (reports 000, 002, 003);
+* `YUVSpace`  Y in, UV out (report 000);
+* `LabSpace`  L in, ab out (reports 001, 004 and Deep Koalarization).
+"""
+from __future__ import annotations
+
+import abc
+import dataclasses
+from typing import Tuple
+
+import numpy as np
+import tensorflow as tf
+
+# sRGB primaries to XYZ, D65 (the matrix skimage.color uses).
+_XYZ_FROM_RGB = np.array([[0.412453, 0.357580, 0.180423],
+                          [0.212671, 0.715160, 0.072169],
+                          [0.019334, 0.119193, 0.950227]], dtype=np.float64)
+_RGB_FROM_XYZ = np.linalg.inv(_XYZ_FROM_RGB)
+_D65_WHITE = np.array([0.95047, 1.0, 1.08883], dtype=np.float64)
+_LUMA = (0.299, 0.587, 0.114)
+
+
+def _matmul_channels(x: tf.Tensor, matrix: np.ndarray) -> tf.Tensor:
+    """Apply a 3x3 matrix to the last axis: out[..., i] = sum_j m[i, j] x[..., j]."""
+    return tf.tensordot(x, tf.constant(matrix.T, dtype=x.dtype), axes=1)
+
+
+def rgb_to_lab(rgb: tf.Tensor) -> tf.Tensor:
+    """RGB in [0, 1] -> Lab (L in [0, 100]); matches skimage.color.rgb2lab."""
+    rgb = tf.convert_to_tensor(rgb, tf.float32)
+    linear = tf.where(rgb > 0.04045, tf.pow((tf.maximum(rgb, 0.04045) + 0.055) / 1.055, 2.4),
+                      rgb / 12.92)
+    xyz = _matmul_channels(linear, _XYZ_FROM_RGB) / tf.constant(_D65_WHITE, tf.float32)
+    # Cube root above the CIE threshold, linear segment below it (skimage's constants).
+    f = tf.where(xyz > 0.008856, tf.pow(tf.maximum(xyz, 0.008856), 1.0 / 3.0),
+                 7.787 * xyz + 16.0 / 116.0)
+    fx, fy, fz = tf.unstack(f, axis=-1)
+    lightness = 116.0 * fy - 16.0
+    return tf.stack([lightness, 500.0 * (fx - fy), 200.0 * (fy - fz)], axis=-1)
+
+
+def lab_to_rgb(lab: tf.Tensor) -> tf.Tensor:
+    """Lab -> RGB in [0, 1] (out-of-gamut colours clipped); matches skimage.color.lab2rgb."""
+    lab = tf.convert_to_tensor(lab, tf.float32)
+    lightness, a, b = tf.unstack(lab, axis=-1)
+    fy = (lightness + 16.0) / 116.0
+    f = tf.stack([fy + a / 500.0, fy, fy - b / 200.0], axis=-1)
+    f = tf.maximum(f, 0.0)  # skimage clips negative z before cubing
+    xyz = tf.where(f > 0.2068966, tf.pow(f, 3.0), (f - 16.0 / 116.0) / 7.787)
+    linear = _matmul_channels(xyz * tf.constant(_D65_WHITE, tf.float32), _RGB_FROM_XYZ)
+    rgb = tf.where(linear > 0.0031308,
+                   1.055 * tf.pow(tf.maximum(linear, 0.0031308), 1.0 / 2.4) - 0.055,
+                   12.92 * linear)
+    return tf.clip_by_value(rgb, 0.0, 1.0)
+
+
+def rgb_to_yuv(rgb: tf.Tensor) -> tf.Tensor:
+    """RGB in [0, 1] -> YUV (tf.image convention)."""
+    return tf.image.rgb_to_yuv(tf.convert_to_tensor(rgb, tf.float32))
+
+
+def yuv_to_rgb(yuv: tf.Tensor) -> tf.Tensor:
+    """YUV -> RGB in [0, 1], clipped to the RGB cube."""
+    return tf.clip_by_value(tf.image.yuv_to_rgb(tf.convert_to_tensor(yuv, tf.float32)), 0.0, 1.0)
+
+
+def rgb_to_gray(rgb: tf.Tensor) -> tf.Tensor:
+    """RGB in [0, 1] -> luma in [0, 1] with a trailing channel of 1."""
+    rgb = tf.convert_to_tensor(rgb, tf.float32)
+    return tf.reduce_sum(rgb * tf.constant(_LUMA, tf.float32), axis=-1, keepdims=True)
+
+
+def as_rgb(image: tf.Tensor) -> tf.Tensor:
+    """A 1- or 3-channel image in [0, 1] as 3-channel RGB (gray is replicated)."""
+    image = tf.convert_to_tensor(image, tf.float32)
+    if image.shape[-1] == 1:
+        return tf.repeat(image, 3, axis=-1)
+    return image
+
+
+def _to_range(x: tf.Tensor, low: float, high: float) -> tf.Tensor:
+    """Map x in [0, 1] linearly to [low, high]."""
+    return x * (high - low) + low
+
+
+def _from_range(x: tf.Tensor, low: float, high: float) -> tf.Tensor:
+    """Inverse of `_to_range`."""
+    return (tf.cast(x, tf.float32) - low) / (high - low)
+
+
+@dataclasses.dataclass(frozen=True)
+class ColorSpace(abc.ABC):
+    """How a model sees an image: one input channel of luminance, some output channels.
+
+    `encode(rgb)` gives (model input, target) for training; `encode_input(image)`
+    gives the model input alone (colour or gray image); `decode(model_input,
+    model_output)` gives RGB in [0, 1]. `luminance(rgb)` and `chroma(rgb)` split an
+    RGB image the way this space does, for full-resolution colorization.
+    """
+
+    input_range: Tuple[float, float] = (-1.0, 1.0)
+
+    name = "abstract"
+    output_channels = 0
+
+    @abc.abstractmethod
+    def encode(self, rgb: tf.Tensor) -> Tuple[tf.Tensor, tf.Tensor]:
+        ...
+
+    @abc.abstractmethod
+    def encode_input(self, image: tf.Tensor) -> tf.Tensor:
+        ...
+
+    @abc.abstractmethod
+    def decode(self, model_input: tf.Tensor, model_output: tf.Tensor) -> tf.Tensor:
+        ...
+
+    @abc.abstractmethod
+    def describe(self) -> str:
+        ...
+
+    def to_config(self) -> dict:
+        return {"name": self.name, **{k: list(v) if isinstance(v, tuple) else v
+                                      for k, v in dataclasses.asdict(self).items()}}
+
+
+@dataclasses.dataclass(frozen=True)
+class LabSpace(ColorSpace):
+    """L in, ab out. Input: L/100 mapped to `input_range`. Target: ab / `ab_scale`.
+
+    Deep Koalarization uses L in [-1, 1] and ab / 128 (its decoder's tanh output is
+    multiplied back by 128; its README says 127), so a target near [-1, 1].
+    """
+
+    input_range: Tuple[float, float] = (-1.0, 1.0)
+    ab_scale: float = 128.0
+
+    name = "lab"
+    output_channels = 2
+
+    def encode(self, rgb):
+        lab = rgb_to_lab(rgb)
+        return self._input_from_lab(lab), lab[..., 1:] / self.ab_scale
+
+    def encode_input(self, image):
+        image = tf.convert_to_tensor(image, tf.float32)
+        if image.shape[-1] == 1:
+            # A gray image has a = b = 0, so L follows from the gray level alone.
+            return self._input_from_lab(rgb_to_lab(as_rgb(image)))
+        return self._input_from_lab(rgb_to_lab(image))
+
+    def _input_from_lab(self, lab):
+        return _to_range(lab[..., :1] / 100.0, *self.input_range)
+
+    def decode(self, model_input, model_output):
+        lightness = _from_range(model_input, *self.input_range) * 100.0
+        ab = tf.cast(model_output, tf.float32) * self.ab_scale
+        return lab_to_rgb(tf.concat([lightness, ab], axis=-1))
+
+    def describe(self):
+        return (f"Lab: input L/100 in [{self.input_range[0]:g}, {self.input_range[1]:g}], "
+                f"target ab/{self.ab_scale:g} in about [-1, 1]")
+
+
+@dataclasses.dataclass(frozen=True)
+class YUVSpace(ColorSpace):
+    """Y in, UV out. Input: Y mapped to `input_range`. Target: UV * `uv_scale`.
+
+    With the default `uv_scale` of 1 the target keeps YUV's own ranges
+    (U in [-0.436, 0.436], V in [-0.615, 0.615]), as report 000 did; this is why
+    its UV losses are smaller than its RGB losses before any learning happens.
+    """
+
+    input_range: Tuple[float, float] = (0.0, 1.0)
+    uv_scale: float = 1.0
+
+    name = "yuv"
+    output_channels = 2
+
+    def encode(self, rgb):
+        yuv = rgb_to_yuv(rgb)
+        return _to_range(yuv[..., :1], *self.input_range), yuv[..., 1:] * self.uv_scale
+
+    def encode_input(self, image):
+        image = tf.convert_to_tensor(image, tf.float32)
+        gray = image if image.shape[-1] == 1 else rgb_to_gray(image)
+        return _to_range(gray, *self.input_range)
+
+    def decode(self, model_input, model_output):
+        y = _from_range(model_input, *self.input_range)
+        uv = tf.cast(model_output, tf.float32) / self.uv_scale
+        return yuv_to_rgb(tf.concat([y, uv], axis=-1))
+
+    def describe(self):
+        return (f"YUV: input Y in [{self.input_range[0]:g}, {self.input_range[1]:g}], "
+                f"target UV x {self.uv_scale:g} (U in +-0.436, V in +-0.615 before scaling)")
+
+
+@dataclasses.dataclass(frozen=True)
+class RGBSpace(ColorSpace):
+    """Gray in, RGB out. Input: luma mapped to `input_range`; target: RGB mapped to
+    `output_range` ([0, 1] for a sigmoid output, [-1, 1] for tanh)."""
+
+    input_range: Tuple[float, float] = (0.0, 1.0)
+    output_range: Tuple[float, float] = (0.0, 1.0)
+
+    name = "rgb"
+    output_channels = 3
+
+    def encode(self, rgb):
+        rgb = tf.convert_to_tensor(rgb, tf.float32)
+        return self.encode_input(rgb), _to_range(rgb, *self.output_range)
+
+    def encode_input(self, image):
+        image = tf.convert_to_tensor(image, tf.float32)
+        gray = image if image.shape[-1] == 1 else rgb_to_gray(image)
+        return _to_range(gray, *self.input_range)
+
+    def decode(self, model_input, model_output):
+        return tf.clip_by_value(_from_range(model_output, *self.output_range), 0.0, 1.0)
+
+    def describe(self):
+        return (f"RGB: input gray in [{self.input_range[0]:g}, {self.input_range[1]:g}], "
+                f"target RGB in [{self.output_range[0]:g}, {self.output_range[1]:g}]")
+
+
+_SPACES = {cls.name: cls for cls in (LabSpace, YUVSpace, RGBSpace)}
+
+
+def get_colorspace(spec) -> ColorSpace:
+    """A ColorSpace from a name ("lab"), a config dict ({"name": "lab", ...}) or itself."""
+    if isinstance(spec, ColorSpace):
+        return spec
+    if isinstance(spec, str):
+        spec = {"name": spec}
+    spec = dict(spec)
+    name = spec.pop("name", None)
+    if name not in _SPACES:
+        raise ValueError(f"unknown colour space {name!r}; choose one of {sorted(_SPACES)}")
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in spec.items()}
+    return _SPACES[name](**kwargs)
