@@ -1,0 +1,39 @@
+"""The `deepcolor` command: one subcommand per module, each with its own `main(argv)`.
+
+    deepcolor models     list every registered model (deepcolor.model_summary)
+    deepcolor colorize   colorize photos with a trained model (deepcolor.colorize)
+    deepcolor turing     run or score a "real or colorized?" study (deepcolor.turing)
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+
+SUBCOMMANDS = {
+    "models": ("deepcolor.model_summary", "list every registered model"),
+    "colorize": ("deepcolor.colorize", "colorize photos with a trained model"),
+    "turing": ("deepcolor.turing", "run or score a 'real or colorized?' study"),
+}
+
+
+def _usage() -> str:
+    lines = ["usage: deepcolor {" + ",".join(SUBCOMMANDS) + "} [options]", ""]
+    lines += [f"  {name:<10} {help_}" for name, (_, help_) in SUBCOMMANDS.items()]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(_usage())
+        return 0
+    name, rest = argv[0], argv[1:]
+    if name not in SUBCOMMANDS:
+        print(f"deepcolor: unknown command {name!r}\n{_usage()}", file=sys.stderr)
+        return 2
+    module = importlib.import_module(SUBCOMMANDS[name][0])
+    return int(module.main(rest) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
