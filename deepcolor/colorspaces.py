@@ -64,8 +64,8 @@ def lab_to_rgb(lab: tf.Tensor) -> tf.Tensor:
     lab = tf.convert_to_tensor(lab, tf.float32)
     lightness, a, b = tf.unstack(lab, axis=-1)
     fy = (lightness + 16.0) / 116.0
-    f = tf.stack([fy + a / 500.0, fy, fy - b / 200.0], axis=-1)
-    f = tf.maximum(f, 0.0)  # skimage clips negative z before cubing
+    # skimage clips a negative fz (impossible Z) to 0 and keeps fx, fy as they are.
+    f = tf.stack([fy + a / 500.0, fy, tf.maximum(fy - b / 200.0, 0.0)], axis=-1)
     xyz = tf.where(f > 0.2068966, tf.pow(f, 3.0), (f - 16.0 / 116.0) / 7.787)
     linear = _matmul_channels(xyz * tf.constant(_D65_WHITE, tf.float32), _RGB_FROM_XYZ)
     rgb = tf.where(linear > 0.0031308,
