@@ -1,0 +1,1 @@
+"""One module per report: `python -m experiments.<name> --preset P` regenerates its tables."""
