@@ -1,0 +1,183 @@
+"""Export a trained colorizer and load it back for inference.
+
+* `export_saved_model`: a TF SavedModel whose `serving_default` signature takes
+  `images` uint8 (B, H, W, 1..4) of any size and returns `{"colorized": uint8
+  (B, H, W, 3)}`. Normalisation, colour conversion and resizing are inside, so a
+  loader needs TensorFlow only. `assets/deepcolor.json` records the colour space and
+  input size.
+* `save_keras_with_metadata`: a `.keras` file plus the same JSON as a sidecar
+  `<file>.json` (e.g. `model.keras.json`), since a bare `.keras` file cannot say
+  which colour space its outputs are in.
+* `export_tflite` / `check_tflite`: a fixed-size (1, S, S, C) uint8 -> uint8 TFLite
+  model and a comparison of its output with the TensorFlow path.
+* `load_for_inference`: either of the first two back as a callable uint8 -> uint8.
+
+Every path runs `deepcolor.inference.colorize_images`.
+"""
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Optional
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from deepcolor.colorspaces import get_colorspace
+from deepcolor.inference import Colorizer, colorize_images
+
+METADATA_NAME = "deepcolor.json"
+_FORMAT = "deepcolor-colorizer"
+
+
+def _metadata(colorizer: Colorizer) -> dict:
+    return {"format": _FORMAT, "version": 1, "model_name": colorizer.model.name,
+            "colorspace": colorizer.colorspace.to_config(), "input_size": colorizer.input_size,
+            "signature": {"inputs": "images: uint8 (B, H, W, 1..4)",
+                          "outputs": "colorized: uint8 (B, H, W, 3)"}}
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def export_saved_model(model: keras.Model, colorspace, path,
+                       input_size: Optional[int] = None) -> Path:
+    """Write a SavedModel colorizing uint8 images of any size; returns its directory."""
+    colorizer = Colorizer(model, colorspace, input_size)
+    path = Path(path)
+    tf.saved_model.save(colorizer, str(path),
+                        signatures={"serving_default": colorizer.serve.get_concrete_function()})
+    # Loaders ignore unknown files in assets/, and the JSON travels with the directory.
+    (path / "assets").mkdir(exist_ok=True)
+    _write_json(path / "assets" / METADATA_NAME, _metadata(colorizer))
+    return path
+
+
+def save_keras_with_metadata(model: keras.Model, colorspace, path,
+                             input_size: Optional[int] = None) -> Path:
+    """Save `model` as `.keras` and its colour space and size as `<path>.json`."""
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ValueError(f"{path}: a Keras model file must end in .keras")
+    colorizer = Colorizer(model, colorspace, input_size)  # validates before writing
+    model.save(path)
+    _write_json(path.with_name(path.name + ".json"), _metadata(colorizer))
+    return path
+
+
+def _read_sidecar(path: Path) -> dict:
+    """The metadata next to a .keras file: model.keras.json, model.json, then deepcolor.json."""
+    for candidate in (path.with_name(path.name + ".json"), path.with_suffix(".json"),
+                      path.with_name(METADATA_NAME)):
+        if candidate.is_file():
+            data = json.loads(candidate.read_text())
+            if "colorspace" in data:
+                return data
+    return {}
+
+
+class SavedModelColorizer:
+    """A loaded deepcolor SavedModel: call it on uint8 (B, H, W, C) numpy images."""
+
+    def __init__(self, path: Path):
+        self.source = path
+        self._loaded = tf.saved_model.load(str(path))  # keep a reference: owns the variables
+        self._serve = self._loaded.signatures["serving_default"]
+        meta_path = path / "assets" / METADATA_NAME
+        meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+        self.colorspace = get_colorspace(meta["colorspace"]) if "colorspace" in meta else None
+        self.input_size = meta.get("input_size")
+
+    def __call__(self, images) -> np.ndarray:
+        return self._serve(images=tf.convert_to_tensor(images, tf.uint8))["colorized"].numpy()
+
+
+def load_for_inference(path, colorspace=None, input_size: Optional[int] = None):
+    """A callable uint8 (B, H, W, C) -> uint8 (B, H, W, 3) from a SavedModel or `.keras`.
+
+    A SavedModel directory carries everything it needs. For a `.keras` file the
+    colour space and input size come from the arguments, else from a sidecar JSON
+    (see `_read_sidecar`), else (size only) from the model's static input shape.
+    Both results have `colorspace` and `input_size` attributes.
+    """
+    path = Path(path)
+    if path.is_dir() and (path / "saved_model.pb").is_file():
+        loaded = SavedModelColorizer(path)
+        if colorspace is not None and loaded.colorspace not in (None, get_colorspace(colorspace)):
+            raise ValueError(f"{path} was exported for {loaded.colorspace}, not {colorspace}")
+        if input_size is not None and loaded.input_size not in (None, input_size):
+            raise ValueError(f"{path} was exported at size {loaded.input_size}, not {input_size}")
+        return loaded
+    if path.is_file() and path.suffix == ".keras":
+        meta = _read_sidecar(path)
+        colorspace = colorspace if colorspace is not None else meta.get("colorspace")
+        if colorspace is None:
+            raise ValueError(f"{path}: colour space unknown; pass it or put {path.name}.json "
+                             "(written by save_keras_with_metadata) next to the model")
+        import deepcolor.models  # noqa: F401  registers the suite's custom layers, if any
+        model = keras.models.load_model(path, compile=False)
+        return Colorizer(model, colorspace, input_size if input_size is not None
+                         else meta.get("input_size"))
+    raise ValueError(f"{path}: not a SavedModel directory or a .keras file")
+
+
+def export_tflite(model: keras.Model, colorspace, path, input_size: Optional[int] = None,
+                  channels: int = 1) -> Path:
+    """Write a TFLite model for uint8 (1, S, S, `channels`) -> uint8 (1, S, S, 3).
+
+    TFLite wants static shapes, so this version takes images already at the model
+    size S; resizing a photo to S x S and back is the caller's job on device.
+    """
+    colorizer = Colorizer(model, colorspace, input_size)
+    function = colorizer.fixed_size_function(channels)
+    # No trackable object: with one, TF 2.21 converts through a SavedModel and binds
+    # the Keras 3 variables wrongly (garbage weights); without, they are frozen in.
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([function])
+    path = Path(path)
+    path.write_bytes(converter.convert())
+    return path
+
+
+def _interpreter(path) -> "tf.lite.Interpreter":
+    # tf.lite.Interpreter warns that it moves to the ai_edge_litert package, which is
+    # not a dependency; it still runs the same flatbuffer, so hush the warning here.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*tf.lite.Interpreter is deprecated")
+        return tf.lite.Interpreter(model_path=str(path))
+
+
+def run_tflite(path, images: np.ndarray) -> np.ndarray:
+    """Run a TFLite colorizer on uint8 images (N, S, S, C), one at a time."""
+    interpreter = _interpreter(path)
+    interpreter.allocate_tensors()
+    (inp,), (out,) = interpreter.get_input_details(), interpreter.get_output_details()
+    results = []
+    for image in images:
+        interpreter.set_tensor(inp["index"], image[None].astype(np.uint8))
+        interpreter.invoke()
+        results.append(interpreter.get_tensor(out["index"])[0].copy())
+    return np.stack(results)
+
+
+def check_tflite(path, model: keras.Model, colorspace, input_size: Optional[int] = None,
+                 images: Optional[np.ndarray] = None, tolerance: int = 2) -> int:
+    """Compare the TFLite model at `path` with the TensorFlow path; returns the worst
+    difference in uint8 levels and raises AssertionError above `tolerance`.
+
+    Without `images`, four random images are used; with a gray input this is a
+    (1, S, S, 1) batch, matching the exported input channels.
+    """
+    colorizer = Colorizer(model, colorspace, input_size)
+    interpreter = _interpreter(path)
+    shape = tuple(interpreter.get_input_details()[0]["shape"])
+    if images is None:
+        images = np.random.default_rng(0).integers(0, 256, (4, *shape[1:]), dtype=np.uint8)
+    expected = colorize_images(colorizer.model, colorizer.colorspace, images, colorizer.input_size)
+    worst = int(np.abs(run_tflite(path, images).astype(int) - expected.numpy().astype(int)).max())
+    if worst > tolerance:
+        raise AssertionError(f"TFLite output differs from TensorFlow by {worst} levels "
+                             f"(tolerance {tolerance})")
+    return worst

@@ -1,0 +1,133 @@
+"""Full-resolution colorization: the one TensorFlow implementation of it.
+
+The `deepcolor colorize` command, the exported SavedModel and the TFLite model all
+run `colorize_images`, so they agree to the bit (up to float rounding of the
+runtime). The model only ever sees its training size S x S; the photo keeps its
+own size. As in Zhang et al.'s demo and DeOldify, only the chroma comes from the
+network: it is predicted at S x S, upsampled bilinearly to H x W and combined with
+the photo's own full-resolution luminance, so edges and detail stay sharp:
+
+* Lab models: predicted ab with the photo's L;
+* YUV models: predicted UV with the photo's Y;
+* RGB-output models: the ab of the predicted RGB (converted to Lab at S x S) with
+  the photo's L.
+
+A colour photo is treated as its luminance (its own colours are ignored).
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import keras
+import tensorflow as tf
+
+from deepcolor.colorspaces import ColorSpace, RGBSpace, get_colorspace, lab_to_rgb, rgb_to_lab
+
+
+def single_input(model: keras.Model) -> None:
+    """Raise a clear error unless `model` maps one image input to one output."""
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        names = [t.name for t in model.inputs]
+        raise ValueError(
+            f"model {model.name!r} has {len(model.inputs)} inputs {names} and "
+            f"{len(model.outputs)} outputs; colorization and export need one gray input and "
+            "one output. Wrap a fusion model with its backbone inside so it takes the gray "
+            "image alone.")
+
+
+def resolve_input_size(model: keras.Model, input_size: Optional[int]) -> int:
+    """The square size S the model runs at: `input_size`, or the model's own static size."""
+    height, width = tuple(model.inputs[0].shape[1:3])
+    if input_size is None:
+        if height is None or height != width:
+            raise ValueError(f"model input is {height}x{width}; "
+                             "pass input_size (the training size)")
+        return int(height)
+    if height is not None and (height, width) != (input_size, input_size):
+        raise ValueError(f"input_size {input_size} does not match the model input {height}x{width}")
+    return int(input_size)
+
+
+def to_rgb(images: tf.Tensor) -> tf.Tensor:
+    """uint8 (B, H, W, C) with C in 1..4 -> float RGB in [0, 1]; gray is replicated,
+    a second (alpha) or fourth channel is dropped."""
+    x = tf.cast(images, tf.float32) / 255.0
+    channels = x.shape[-1]
+    if channels is not None:  # static: no tf.cond, so TFLite sees a plain graph
+        rgb = tf.repeat(x[..., :1], 3, axis=-1) if channels < 3 else x[..., :3]
+    else:
+        rgb = tf.cond(tf.shape(x)[-1] < 3, lambda: tf.repeat(x[..., :1], 3, axis=-1),
+                      lambda: x[..., :3])
+    return tf.ensure_shape(rgb, [None, None, None, 3])
+
+
+def _resize(x: tf.Tensor, height, width, antialias: bool) -> tf.Tensor:
+    """Bilinear resize, skipped when the static shape already matches (keeps TFLite lean)."""
+    if x.shape[1] == height and x.shape[2] == width and isinstance(height, int):
+        return x
+    return tf.image.resize(x, tf.stack([height, width]), method="bilinear", antialias=antialias)
+
+
+def colorize_images(model: keras.Model, colorspace: ColorSpace, images: tf.Tensor,
+                    input_size: int) -> tf.Tensor:
+    """uint8 images (B, H, W, 1..4), any H and W -> colorized uint8 RGB (B, H, W, 3).
+
+    `model` maps the colour space's model input (B, S, S, 1) to its output
+    (B, S, S, C), S = `input_size`. Works eagerly and inside `tf.function` with
+    dynamic H and W.
+    """
+    colorspace = get_colorspace(colorspace)
+    rgb = to_rgb(images)
+    shape = tf.shape(rgb)
+    height = rgb.shape[1] if rgb.shape[1] is not None else shape[1]
+    width = rgb.shape[2] if rgb.shape[2] is not None else shape[2]
+
+    # Antialias when shrinking a large photo to S x S, else fine texture aliases.
+    small = _resize(rgb, input_size, input_size, antialias=True)
+    output = tf.cast(model(colorspace.encode_input(small), training=False), tf.float32)
+    # Upsampling chroma: bilinear without antialias (antialias only matters shrinking,
+    # and its kernel is not a TFLite builtin op).
+    if isinstance(colorspace, RGBSpace):
+        predicted_rgb = colorspace.decode(colorspace.encode_input(small), output)
+        predicted_ab = rgb_to_lab(predicted_rgb)[..., 1:]
+        lightness = rgb_to_lab(rgb)[..., :1]
+        full = lab_to_rgb(tf.concat([lightness, _resize(predicted_ab, height, width, False)], -1))
+    else:
+        # Lab and YUV decode is linear in the model output (ab = out * scale,
+        # UV = out / scale), so upsampling the output is upsampling the chroma.
+        upsampled = _resize(output, height, width, False)
+        full = colorspace.decode(colorspace.encode_input(rgb), upsampled)
+    return tf.cast(tf.round(tf.clip_by_value(full, 0.0, 1.0) * 255.0), tf.uint8)
+
+
+class Colorizer(tf.Module):
+    """A model, its colour space and size, with `colorize_images` as a traced function.
+
+    `serve` takes uint8 (B, H, W, C) of any size; it is the SavedModel signature.
+    Calling a `Colorizer` on a numpy array returns a numpy array.
+    """
+
+    def __init__(self, model: keras.Model, colorspace, input_size: Optional[int] = None):
+        super().__init__(name="deepcolor_colorizer")
+        single_input(model)
+        self.model = model
+        self.colorspace = get_colorspace(colorspace)
+        self.input_size = resolve_input_size(model, input_size)
+        if model.outputs[0].shape[-1] != self.colorspace.output_channels:
+            raise ValueError(f"model outputs {model.outputs[0].shape[-1]} channels but "
+                             f"{self.colorspace.name} needs {self.colorspace.output_channels}")
+        self.serve = tf.function(
+            self._colorize,
+            input_signature=[tf.TensorSpec([None, None, None, None], tf.uint8, name="images")])
+
+    def _colorize(self, images):
+        return {"colorized": colorize_images(self.model, self.colorspace, images, self.input_size)}
+
+    def fixed_size_function(self, channels: int, batch: int = 1):
+        """A concrete function for input (batch, S, S, channels) uint8, e.g. for TFLite."""
+        spec = tf.TensorSpec([batch, self.input_size, self.input_size, channels], tf.uint8,
+                             name="images")
+        return tf.function(self._colorize).get_concrete_function(spec)
+
+    def __call__(self, images):
+        return self.serve(tf.convert_to_tensor(images, tf.uint8))["colorized"].numpy()
