@@ -1,0 +1,200 @@
+"""The two calls the experiment runner makes: `load_images` and `encode_batches`.
+
+    source -> (validated file list) -> read -> decode -> resize -> uint8 -> cache
+           -> float32 [0, 1]                                       (load_images)
+    images (+ extras) -> shuffle -> batch -> colour-space encode -> prefetch
+                                                                  (encode_batches)
+
+Everything after the file list runs on the fly in `tf.data` with AUTOTUNE
+parallelism and deterministic order.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Optional, Union
+
+import tensorflow as tf
+
+from deepcolor.colorspaces import get_colorspace
+from data_pipelines import cifar10, ops, sample, tfds_source
+from data_pipelines.folder import GRAY_CHROMA, check_split, select_files
+from data_pipelines.report import DataSourceError, SourceReport
+
+AUTOTUNE = tf.data.AUTOTUNE
+SOURCES = "tfds:NAME[:SPLIT], folder:PATH, cifar10-jpg or sample"
+SHUFFLE_BUDGET_BYTES = 1 << 30  # the shuffle buffer holds float32 images: cap its memory
+
+
+def prepare_fn(image_size: int, resize: str, max_pixels: int):
+    """Encoded bytes -> resized uint8 image (what the cache keeps)."""
+    def prepare(contents):
+        image = ops.decode_image(contents, image_size, resize, max_pixels)
+        return ops.quantize(ops.resize_image(image, image_size, resize))
+    return prepare
+
+
+def sample_crop_fn(image_size: int, resize: str, max_pixels: int):
+    """A `sample` crop (photo path, top, left, side, flip) -> resized uint8 image."""
+    def crop(path, top, left, side, flip):
+        photo = ops.decode_image(tf.io.read_file(path), None, resize, max_pixels)
+        image = ops.crop_square(photo, top, left, side, flip)
+        return ops.quantize(ops.resize_image(image, image_size, resize))
+    return crop
+
+
+def _sample_dataset(split, seed, limit, drop_grayscale, gray_threshold, image_size, resize,
+                    max_pixels):
+    crops = sample.split_crops(split, seed)
+    dropped = 0
+    if drop_grayscale:  # judge each crop as yielded, at the chroma check's size
+        small = tf.data.Dataset.from_tensor_slices(tuple(map(list, zip(*crops)))).map(
+            sample_crop_fn(ops.CHROMA_SIZE, resize, max_pixels), num_parallel_calls=AUTOTUNE)
+        chroma = [float(ops.mean_chroma(ops.shrink_for_chroma(image))) for image in small]
+        kept = [crop for crop, value in zip(crops, chroma) if value >= gray_threshold]
+        crops, dropped = kept, len(crops) - len(kept)
+    crops = crops[:limit]
+    columns = tuple(map(list, zip(*crops))) if crops else (
+        tf.constant([], tf.string), *[tf.constant([], tf.int32)] * 3, tf.constant([], tf.bool))
+    dataset = tf.data.Dataset.from_tensor_slices(columns).map(
+        sample_crop_fn(image_size, resize, max_pixels), num_parallel_calls=AUTOTUNE,
+        deterministic=True)
+    report = SourceReport("sample", split, len(crops), [], True,
+                          sample.describe(split, len(crops)), dropped)
+    return dataset, report
+
+
+def _file_dataset(source, root, split, image_size, resize, max_pixels, description, **select):
+    paths, skipped, dropped, how = select_files(root, split, max_pixels=max_pixels, **select)
+    prepare = prepare_fn(image_size, resize, max_pixels)
+    dataset = tf.data.Dataset.from_tensor_slices(tf.constant(paths, tf.string)).map(
+        lambda path: prepare(tf.io.read_file(path)), num_parallel_calls=AUTOTUNE,
+        deterministic=True)
+    text = f"{description}: {len(paths)} {split} images ({how})"
+    if skipped:
+        text += f", {len(skipped)} bad files skipped"
+    return dataset, SourceReport(source, split, len(paths), skipped, False, text, dropped)
+
+
+def _tfds_dataset(source, split, image_size, resize, max_pixels, limit, drop_grayscale,
+                  gray_threshold, **options):
+    encoded, count, description = tfds_source.load_encoded(source, split, **options)
+    dropped = 0
+    if drop_grayscale:
+        # No file list to check upfront: filter in the pipeline and count it once
+        # (a full decode pass) so that num_images stays exact.
+        encoded = encoded.filter(
+            lambda contents: ops.decoded_chroma(contents, max_pixels) >= gray_threshold)
+        kept = int(encoded.reduce(0, lambda n, _: n + 1))
+        count, dropped = kept, count - kept
+    if limit is not None:
+        encoded, count = encoded.take(limit), min(count, limit)
+    dataset = encoded.map(prepare_fn(image_size, resize, max_pixels),
+                          num_parallel_calls=AUTOTUNE, deterministic=True)
+    return dataset, SourceReport(source, split, count, [], False, description, dropped)
+
+
+def _cache(dataset: tf.data.Dataset, cache: Union[bool, str], key: str) -> tf.data.Dataset:
+    """In memory (True), in files (a path: a hash of the settings is appended, since
+    tf.data would silently reuse a cache file written for other settings) or not."""
+    if cache is True:
+        return dataset.cache()
+    if cache:
+        path = Path(f"{cache}-{hashlib.sha1(key.encode()).hexdigest()[:12]}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return dataset.cache(str(path))
+    return dataset
+
+
+def load_images(source: str, split: str, *, image_size: int, resize: str = "squash",
+                drop_grayscale: bool = False, limit: Optional[int] = None, seed: int = 0,
+                validation_fraction: float = 0.1, test_fraction: float = 0.1,
+                cache: Union[bool, str] = True, gray_threshold: float = GRAY_CHROMA,
+                max_pixels: int = ops.MAX_PIXELS, tfds_data_dir: Optional[str] = None,
+                download: bool = True):
+    """Dataset of float32 RGB [0,1] images (image_size, image_size, 3), deterministic
+    order, resized (and cached); and a SourceReport with the exact count.
+
+    source: `tfds:NAME[:SPLIT]`, `folder:PATH`, `cifar10-jpg` or `sample`.
+    split: `train`, `validation` or `test`. `seed` sets the order (a seeded shuffle of
+    the file list, the same every epoch; splits do not depend on it) and `limit`
+    keeps the first N images of that order. `drop_grayscale` leaves out images whose
+    mean HSV chroma is below `gray_threshold` (report 004, section IV "Pre-processing",
+    removes MIRFLICKR's grayscale images). `resize`: squash, center_crop or pad (see
+    `ops.resize_image`). `cache` keeps the resized uint8 images in memory (True) or
+    in files at a path. `max_pixels` bounds decoded image size (see `ops.MAX_PIXELS`);
+    `tfds_data_dir` and `download` are passed to TFDS.
+    """
+    check_split(split)
+    ops.check_resize_mode(resize)
+    if limit is not None and limit < 0:
+        raise DataSourceError(f"limit must be >= 0, got {limit}")
+    common = dict(image_size=image_size, resize=resize, max_pixels=max_pixels)
+    select = dict(limit=limit, seed=seed, validation_fraction=validation_fraction,
+                  test_fraction=test_fraction, drop_grayscale=drop_grayscale,
+                  gray_threshold=gray_threshold)
+    kind, _, argument = source.partition(":")
+    if kind == "folder" and argument:
+        dataset, report = _file_dataset(source, argument, split, description=source,
+                                        **common, **select)
+    elif source == cifar10.NAME:
+        dataset, report = _file_dataset(source, cifar10.ensure_extracted(), split,
+                                        description=cifar10.DESCRIPTION, **common, **select)
+    elif source == "sample":
+        dataset, report = _sample_dataset(split, seed, limit, drop_grayscale, gray_threshold,
+                                          **common)
+    elif kind == "tfds":
+        dataset, report = _tfds_dataset(
+            source, split, limit=limit, drop_grayscale=drop_grayscale,
+            gray_threshold=gray_threshold, validation_fraction=validation_fraction,
+            test_fraction=test_fraction, data_dir=tfds_data_dir, download=download, **common)
+    else:
+        raise DataSourceError(f"unknown data source {source!r}; use {SOURCES}")
+    dataset = dataset.apply(tf.data.experimental.assert_cardinality(report.num_images))
+    key = repr((source, split, sorted(common.items()), sorted(select.items())))
+    dataset = _cache(dataset, cache, key)
+    return dataset.map(ops.to_unit_float, num_parallel_calls=AUTOTUNE), report
+
+
+def encode_fn(colorspace, with_extras: bool = False):
+    """Batch of RGB [0,1] -> (model_input, target); with extras, (rgb, extra) ->
+    ((model_input, extra), target)."""
+    space = get_colorspace(colorspace)
+    if with_extras:
+        def encode_with_extras(rgb, extra):
+            model_input, target = space.encode(rgb)
+            return (model_input, extra), target
+        return encode_with_extras
+    return space.encode
+
+
+def _shuffle_buffer(dataset: tf.data.Dataset, batch_size: int) -> int:
+    """The whole dataset if it fits SHUFFLE_BUDGET_BYTES, else as many as fit."""
+    element_bytes = 0
+    for spec in tf.nest.flatten(dataset.element_spec):
+        if not spec.shape.is_fully_defined():
+            return max(1024, batch_size)
+        element_bytes += spec.shape.num_elements() * spec.dtype.size
+    fit = max(batch_size, SHUFFLE_BUDGET_BYTES // max(element_bytes, 1))
+    cardinality = int(dataset.cardinality())
+    return min(fit, cardinality) if cardinality > 0 else fit
+
+
+def encode_batches(images: tf.data.Dataset, colorspace, batch_size: int, *, shuffle: bool,
+                   seed: int = 0, extras: Optional[tf.data.Dataset] = None,
+                   drop_remainder: bool = False,
+                   shuffle_buffer: Optional[int] = None) -> tf.data.Dataset:
+    """(model_input, target) batches; with `extras` (a dataset aligned with `images`,
+    e.g. precomputed backbone embeddings) yields ((model_input, extra), target).
+
+    Shuffles before batching, after zipping extras, so pairs stay aligned; reshuffled
+    each epoch from `seed`. Encodes whole batches (one vectorised colour conversion).
+    """
+    dataset = images if extras is None else tf.data.Dataset.zip((images, extras))
+    if shuffle:
+        buffer = shuffle_buffer or _shuffle_buffer(dataset, batch_size)
+        dataset = dataset.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
+    dataset = dataset.map(encode_fn(colorspace, extras is not None),
+                          num_parallel_calls=AUTOTUNE, deterministic=True)
+    return dataset.prefetch(AUTOTUNE)
