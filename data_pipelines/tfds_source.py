@@ -62,6 +62,21 @@ def _hint(name: str) -> str:
     return OFFLINE_HINT
 
 
+def _online(host: str = "storage.googleapis.com", timeout: float = 5.0) -> bool:
+    """Whether the download host resolves; offline, TFDS would otherwise retry for minutes."""
+    import concurrent.futures
+    import socket
+
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    try:
+        pool.submit(socket.getaddrinfo, host, 443).result(timeout)
+        return True
+    except Exception:  # resolution failure or time-out: both mean no usable network
+        return False
+    finally:
+        pool.shutdown(wait=False)
+
+
 def _builder(name: str, data_dir: Optional[str], download: bool):
     import tensorflow_datasets as tfds
     try:
@@ -76,6 +91,9 @@ def _builder(name: str, data_dir: Optional[str], download: bool):
     if not download:
         raise DataSourceError(f"tfds:{name} is not prepared in {builder.data_dir} and "
                               f"download=False; {_hint(name)}")
+    if not _online():
+        raise DataSourceError(f"tfds:{name} is not prepared in {builder.data_dir} and cannot be "
+                              f"downloaded: no network; {_hint(name)}")
     try:
         builder.download_and_prepare()
     except Exception as error:  # network errors come in many types, offline they all mean this

@@ -114,8 +114,7 @@ class ColorSpace(abc.ABC):
 
     `encode(rgb)` gives (model input, target) for training; `encode_input(image)`
     gives the model input alone (colour or gray image); `decode(model_input,
-    model_output)` gives RGB in [0, 1]. `luminance(rgb)` and `chroma(rgb)` split an
-    RGB image the way this space does, for full-resolution colorization.
+    model_output)` gives RGB in [0, 1].
     """
 
     input_range: Tuple[float, float] = (-1.0, 1.0)

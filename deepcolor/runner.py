@@ -84,11 +84,20 @@ def make_strategy(name: str):
     return tf.distribute.get_strategy()
 
 
+def _fresh(path: str) -> str:
+    """`path`, or `path-2`, `path-3`, ... if it exists (two runs can start in one second)."""
+    candidate, n = path, 1
+    while os.path.exists(candidate):
+        n += 1
+        candidate = f"{path}-{n}"
+    return candidate
+
+
 def _results_dir(base: str, config: ExperimentConfig, overwrite: bool, log) -> str:
     path = os.path.join(base, config.experiment, config.preset)
     if os.path.exists(os.path.join(path, "config.json")) and not overwrite:
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-        new = f"{path}@{stamp}"
+        new = _fresh(f"{path}@{stamp}")
         log(f"note: {path} holds an earlier run's results; writing this run to {new} "
             f"(pass --overwrite to replace them)")
         return new
@@ -109,8 +118,8 @@ def _run_dir(base: str, config: ExperimentConfig) -> str:
                 continue
             if same and not os.path.exists(os.path.join(folder, DONE)):
                 return folder
-    folder = os.path.join(parent, datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
-    os.makedirs(folder, exist_ok=True)
+    folder = _fresh(os.path.join(parent, datetime.datetime.now().strftime("%Y%m%d-%H%M%S")))
+    os.makedirs(folder)
     with open(os.path.join(folder, "config.json"), "w") as f:
         f.write(config.to_json())
     return folder

@@ -157,7 +157,7 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
         keras.callbacks.TensorBoard(os.path.join(run_dir, "tensorboard"), write_graph=False),
     ]
     fit = model.fit(datasets["train"], validation_data=datasets["validation"], epochs=run.epochs,
-                    callbacks=callbacks, verbose=2)
+                    callbacks=callbacks, verbose=2, shuffle=False)  # tf.data shuffles
     if any(np.isnan(v).any() for v in fit.history.values()):
         raise FloatingPointError(f"run {run.name!r} stopped: loss became NaN")
 

@@ -17,6 +17,9 @@ from data_pipelines import cifar10 as cifar10_module
 @pytest.fixture(autouse=True)
 def _private_data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("DEEPCOLOR_DATA_DIR", str(tmp_path / "data_dir"))
+    # tfds.testing.mock_data makes downloads no-ops; the network check must not stop them.
+    # Tests of the offline path set it back to False.
+    monkeypatch.setattr("data_pipelines.tfds_source._online", lambda: True)
 
 
 # ------------------------------------------------------------------ sample
@@ -136,10 +139,21 @@ def test_tfds_download_failure_fails_in_one_line(tmp_path, monkeypatch):
         raise ConnectionError("Failed to establish a new connection:\n[Errno -3] "
                               "Temporary failure in name resolution")
     monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", offline)
+    monkeypatch.setattr("data_pipelines.tfds_source._online", lambda: True)  # DNS works, download fails
     with pytest.raises(DataSourceError, match="could not be downloaded") as error:
         load_images("tfds:cifar10", "train", image_size=8, tfds_data_dir=str(tmp_path))
     _check_offline_message(error)
     assert "ConnectionError" in str(error.value)
+
+
+def test_tfds_without_network_fails_fast_in_one_line(tmp_path, monkeypatch):
+    def must_not_download(self, *args, **kwargs):
+        raise AssertionError("tried to download without a network")
+    monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", must_not_download)
+    monkeypatch.setattr("data_pipelines.tfds_source._online", lambda: False)
+    with pytest.raises(DataSourceError, match="no network") as error:
+        load_images("tfds:cifar10", "train", image_size=8, tfds_data_dir=str(tmp_path))
+    _check_offline_message(error)
 
 
 def test_tfds_unknown_dataset_and_bad_spec(tmp_path):

@@ -1,0 +1,47 @@
+"""A tiny experiment module for end-to-end tests of the runner (seconds, not minutes).
+
+Run as `python -m tests.tiny_experiment`. With TINY_EPOCH_SLEEP=S set, every epoch
+takes at least S seconds, so a test can kill the process mid-run.
+"""
+import os
+import sys
+import time
+
+import keras
+
+from deepcolor import runner
+from deepcolor.config import BackboneConfig, DataConfig, ExperimentConfig, RunConfig
+
+PRESETS = {"default": "baseline + fusion on 16 sample crops, 16px (seconds)",
+           "long": "baseline only, 6 epochs (for the kill-and-resume test)"}
+
+
+def get_config(preset):
+    data = DataConfig(source="sample", image_size=16, train_limit=16, eval_limit=8,
+                      label="sample")
+    if preset == "long":
+        runs = [RunConfig("baseline", "baseline001", data, batch_size=8, epochs=6)]
+    else:
+        runs = [RunConfig("baseline", "baseline001", data, batch_size=8, epochs=2),
+                RunConfig("fusion", "fusion001", data, batch_size=8, epochs=2,
+                          backbone=BackboneConfig(weights=None, size=75), paper={"mse": 0.01})]
+    return ExperimentConfig("tiny", preset, "001", "Tiny end-to-end experiment", runs,
+                            stand_in="sample crops (test)")
+
+
+class _SlowEpochs(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        time.sleep(float(os.environ["TINY_EPOCH_SLEEP"]))
+
+
+if os.environ.get("TINY_EPOCH_SLEEP"):
+    # Slow every epoch down so that a test can kill the run between epochs.
+    _original_fit = keras.Model.fit
+
+    def _slow_fit(self, *args, callbacks=None, **kwargs):
+        return _original_fit(self, *args, callbacks=list(callbacks or []) + [_SlowEpochs()], **kwargs)
+
+    keras.Model.fit = _slow_fit
+
+if __name__ == "__main__":
+    sys.exit(runner.main(sys.modules[__name__]))
