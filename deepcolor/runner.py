@@ -34,10 +34,16 @@ class UsageError(ValueError):
     """Misuse of a command: reported as one line, exit status 2."""
 
 
+def module_name(module) -> str:
+    """The importable name (run with `python -m`, a module's __name__ is '__main__')."""
+    spec = getattr(module, "__spec__", None)
+    return spec.name if spec is not None and spec.name else module.__name__
+
+
 def _parser(module) -> argparse.ArgumentParser:
     presets = "\n".join(f"  {name:<10} {text}" for name, text in module.PRESETS.items())
     parser = argparse.ArgumentParser(
-        prog=f"python -m {module.__name__}",
+        prog=f"python -m {module_name(module)}",
         description=(module.__doc__ or "").strip().split("\n\n")[0],
         epilog=f"presets:\n{presets}", formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--preset", default="default", help="which preset to run (see below)")
@@ -226,7 +232,7 @@ def _write_results(module, config, results, out_dir, run_root, env, policy, comm
 def main(module, argv=None) -> int:
     """Command-line entry of an experiment module; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    command = f"python -m {module.__name__} " + " ".join(shlex.quote(a) for a in argv)
+    command = f"python -m {module_name(module)} " + " ".join(shlex.quote(a) for a in argv)
     args = _parser(module).parse_args(argv)
     log = lambda msg: print(msg, flush=True)  # noqa: E731
     try:
@@ -238,16 +244,16 @@ def main(module, argv=None) -> int:
                                  backbone_weights=args.backbone_weights)
         return _execute(module, config, args, command.strip(), log)
     except UsageError as err:
-        print(f"{module.__name__}: error: {err}", file=sys.stderr)
+        print(f"{module_name(module)}: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"{module.__name__}: interrupted; rerun the same command to resume", file=sys.stderr)
+        print(f"{module_name(module)}: interrupted; rerun the same command to resume", file=sys.stderr)
         return 130
     except (ValueError, KeyError, OSError, RuntimeError, FloatingPointError) as err:
         if os.environ.get("DEEPCOLOR_DEBUG"):
             raise
         message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        print(f"{module.__name__}: error: {message.strip(chr(39))} "
+        print(f"{module_name(module)}: error: {message.strip(chr(39))} "
               f"(DEEPCOLOR_DEBUG=1 shows the traceback)", file=sys.stderr)
         return 1
 

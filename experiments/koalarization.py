@@ -54,9 +54,9 @@ def get_config(preset: str) -> ExperimentConfig:
     if preset == "default":
         data = DataConfig(source="sample", image_size=64, label="sample (stand-in)")
         backbone = BackboneConfig(weights=None, embedding="pooled")
-        runs = [RunConfig("baseline", "baseline001", data, batch_size=16, epochs=12),
+        runs = [RunConfig("baseline", "baseline001", data, batch_size=16, epochs=10),
                 RunConfig("fusion", "fusion001", data, backbone=backbone, batch_size=16,
-                          epochs=12)]
+                          epochs=10)]
         return ExperimentConfig(
             "koalarization", preset, "001", "Report 001: baseline CNN vs CNN + Inception-ResNet-v2 fusion",
             runs, stand_in="sample photos shipped with scikit-image/scikit-learn, not the report's "
