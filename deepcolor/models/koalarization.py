@@ -28,6 +28,7 @@ def _conv(x, filters, strides=1, activation="relu", name=None):
 
 
 def _encoder(x, filters_strides):
+    """Stacked 3x3 ReLU convs, one per (filters, stride)."""
     for i, (filters, strides) in enumerate(filters_strides):
         x = _conv(x, filters, strides, name=f"encoder_{i + 1}")
     return x
@@ -48,6 +49,32 @@ def _fuse(features, embedding, grid: int):
 def _check_size(input_size: int, multiple: int):
     if input_size % multiple:
         raise ValueError(f"input_size must be a multiple of {multiple}, got {input_size}")
+
+
+# Koalarization's encoder (3x3 ReLU convs as (filters, stride)), down to H/8.
+ENCODER = [(64, 2), (128, 1), (128, 2), (256, 1), (256, 2), (512, 1), (512, 1), (256, 1)]
+
+
+def _fusion_model(name: str, input_size: int, embedding: str, decoder) -> keras.Model:
+    """Encoder + fusion + `decoder` (a list of conv filter counts and "up" for x2 upsampling).
+
+    Every decoder conv is 3x3 ReLU except the last (2 filters), which ends in tanh.
+    """
+    _check_size(input_size, 8)
+    gray = gray_input(input_size)
+    emb = keras.Input((EMBEDDING_DIMS[embedding],), name="embedding")
+    x = _fuse(_encoder(gray, ENCODER), emb, input_size // 8)
+    convs = [step for step in decoder if step != "up"]
+    n_conv = n_up = 0
+    for step in decoder:
+        if step == "up":
+            n_up += 1
+            x = layers.UpSampling2D(2, name=f"decoder_up_{n_up}")(x)
+        else:
+            n_conv += 1
+            last = n_conv == len(convs)
+            x = _conv(x, step, activation=None if last else "relu", name=f"decoder_{n_conv}")
+    return keras.Model([gray, emb], output_layer(x, "tanh", name="ab"), name=name)
 
 
 @register("fusion001", report="001", section="3.2, Table 2", colorspace=LAB, input_size=224,
@@ -71,21 +98,8 @@ def build_fusion001(input_size: int = 224, embedding: str = "pooled") -> keras.M
     Parameters: encoder 9*(1*64+64*128+128*128+128*256+256*256+256*512+512*512+512*256)
     + biases; fusion (256+D)*256+256; decoder 9*(256*128+128*64+64*32+32*16+16*2) + biases.
     """
-    _check_size(input_size, 8)
-    gray = gray_input(input_size)
-    emb = keras.Input((EMBEDDING_DIMS[embedding],), name="embedding")
-    x = _encoder(gray, [(64, 2), (128, 1), (128, 2), (256, 1), (256, 2), (512, 1), (512, 1),
-                        (256, 1)])
-    x = _fuse(x, emb, input_size // 8)
-    x = _conv(x, 128, name="decoder_1")
-    x = layers.UpSampling2D(2, name="decoder_up_1")(x)
-    x = _conv(x, 64, name="decoder_2")
-    x = layers.UpSampling2D(2, name="decoder_up_2")(x)
-    x = _conv(x, 32, name="decoder_3")
-    x = _conv(x, 16, name="decoder_4")
-    x = _conv(x, 2, activation=None, name="decoder_5")
-    x = layers.UpSampling2D(2, name="decoder_up_3")(x)
-    return keras.Model([gray, emb], output_layer(x, "tanh", name="ab"), name="fusion001")
+    return _fusion_model("fusion001", input_size, embedding,
+                         [128, "up", 64, "up", 32, 16, 2, "up"])
 
 
 @register("koalarization", report="koalarization", section="Baldassarre et al. 2017, sec. 3",
@@ -100,21 +114,8 @@ def build_koalarization(input_size: int = 224, embedding: str = "logits") -> ker
     Keras's Inception-ResNet-v2 has 1000 classes, so the closest is 1000-d logits
     (`classifier_activation=None`).
     """
-    _check_size(input_size, 8)
-    gray = gray_input(input_size)
-    emb = keras.Input((EMBEDDING_DIMS[embedding],), name="embedding")
-    x = _encoder(gray, [(64, 2), (128, 1), (128, 2), (256, 1), (256, 2), (512, 1), (512, 1),
-                        (256, 1)])
-    x = _fuse(x, emb, input_size // 8)
-    x = _conv(x, 128, name="decoder_1")
-    x = layers.UpSampling2D(2, name="decoder_up_1")(x)
-    x = _conv(x, 64, name="decoder_2")
-    x = _conv(x, 64, name="decoder_3")
-    x = layers.UpSampling2D(2, name="decoder_up_2")(x)
-    x = _conv(x, 32, name="decoder_4")
-    x = _conv(x, 2, activation=None, name="decoder_5")
-    x = layers.UpSampling2D(2, name="decoder_up_3")(x)
-    return keras.Model([gray, emb], output_layer(x, "tanh", name="ab"), name="koalarization")
+    return _fusion_model("koalarization", input_size, embedding,
+                         [128, "up", 64, 64, "up", 32, 2, "up"])
 
 
 @register("baseline001", report="001", section="4.1", colorspace=LAB, input_size=224,
