@@ -45,18 +45,26 @@ def _matmul_channels(x: tf.Tensor, matrix: np.ndarray) -> tf.Tensor:
     return tf.tensordot(x, tf.constant(matrix.T, dtype=x.dtype), axes=1)
 
 
+def _pow(x: tf.Tensor, exponent: float) -> tf.Tensor:
+    """x ** exponent for x > 0. exp and log are vectorised on CPU, tf.pow on floats is
+    not: 6x faster, same accuracy (benchmarks/colorspace_profile.py)."""
+    return tf.exp(exponent * tf.math.log(x))
+
+
+# (fx, fy, fz) -> (L + 16, a, b) as one matmul (cheaper than unstack and stack).
+_LAB_FROM_F = np.array([[0.0, 116.0, 0.0], [500.0, -500.0, 0.0], [0.0, 200.0, -200.0]])
+
+
 def rgb_to_lab(rgb: tf.Tensor) -> tf.Tensor:
     """RGB in [0, 1] -> Lab (L in [0, 100]); matches skimage.color.rgb2lab."""
     rgb = tf.convert_to_tensor(rgb, tf.float32)
-    linear = tf.where(rgb > 0.04045, tf.pow((tf.maximum(rgb, 0.04045) + 0.055) / 1.055, 2.4),
+    linear = tf.where(rgb > 0.04045, _pow((tf.maximum(rgb, 0.04045) + 0.055) / 1.055, 2.4),
                       rgb / 12.92)
-    xyz = _matmul_channels(linear, _XYZ_FROM_RGB) / tf.constant(_D65_WHITE, tf.float32)
+    xyz = _matmul_channels(linear, _XYZ_FROM_RGB / _D65_WHITE[:, None])
     # Cube root above the CIE threshold, linear segment below it (skimage's constants).
-    f = tf.where(xyz > 0.008856, tf.pow(tf.maximum(xyz, 0.008856), 1.0 / 3.0),
+    f = tf.where(xyz > 0.008856, _pow(tf.maximum(xyz, 0.008856), 1.0 / 3.0),
                  7.787 * xyz + 16.0 / 116.0)
-    fx, fy, fz = tf.unstack(f, axis=-1)
-    lightness = 116.0 * fy - 16.0
-    return tf.stack([lightness, 500.0 * (fx - fy), 200.0 * (fy - fz)], axis=-1)
+    return _matmul_channels(f, _LAB_FROM_F) - tf.constant([16.0, 0.0, 0.0], tf.float32)
 
 
 def lab_to_rgb(lab: tf.Tensor) -> tf.Tensor:
@@ -66,10 +74,10 @@ def lab_to_rgb(lab: tf.Tensor) -> tf.Tensor:
     fy = (lightness + 16.0) / 116.0
     # skimage clips a negative fz (impossible Z) to 0 and keeps fx, fy as they are.
     f = tf.stack([fy + a / 500.0, fy, tf.maximum(fy - b / 200.0, 0.0)], axis=-1)
-    xyz = tf.where(f > 0.2068966, tf.pow(f, 3.0), (f - 16.0 / 116.0) / 7.787)
+    xyz = tf.where(f > 0.2068966, f * f * f, (f - 16.0 / 116.0) / 7.787)
     linear = _matmul_channels(xyz * tf.constant(_D65_WHITE, tf.float32), _RGB_FROM_XYZ)
     rgb = tf.where(linear > 0.0031308,
-                   1.055 * tf.pow(tf.maximum(linear, 0.0031308), 1.0 / 2.4) - 0.055,
+                   1.055 * _pow(tf.maximum(linear, 0.0031308), 1.0 / 2.4) - 0.055,
                    12.92 * linear)
     return tf.clip_by_value(rgb, 0.0, 1.0)
 
