@@ -2,7 +2,9 @@
 
 An experiment module (experiments/<name>.py) defines `PRESETS` ({name: what it runs
 and costs}), `get_config(preset) -> ExperimentConfig` and optionally
-`assess(results) -> list[str]` (a verdict per claim of its report), and ends with
+`assess(results) -> list[str]` (a verdict per claim of its report) and
+`extra_rows(results, config) -> list[dict]` (table rows made without training, such
+as baselines; keys are table columns), and ends with
 `sys.exit(runner.main(sys.modules[__name__]))`.
 
 Per experiment and preset the runner writes `results/<experiment>/<preset>/`
@@ -26,8 +28,8 @@ import numpy as np
 from deepcolor.config import ExperimentConfig, replace_in_runs
 
 DONE = "COMPLETE"
-METRIC_COLUMNS = ["final_loss", "final_val_loss", "test_loss", "psnr", "ssim", "ciede2000",
-                  "colorfulness", "colorfulness_gap"]
+METRIC_COLUMNS = ["final_loss", "final_val_loss", "test_loss", "mse", "psnr", "ssim",
+                  "ciede2000", "colorfulness", "colorfulness_gap"]
 
 
 class UsageError(ValueError):
@@ -131,11 +133,26 @@ def _run_dir(base: str, config: ExperimentConfig) -> str:
     return folder
 
 
+def _check_init_from(config: ExperimentConfig) -> None:
+    """A run's `init_from` must name an earlier run of the experiment with the same model."""
+    for index, run in enumerate(config.runs):
+        if run.init_from is None:
+            continue
+        earlier = {r.name: r for r in config.runs[:index]}
+        if run.init_from not in earlier:
+            raise UsageError(f"run {run.name!r}: init_from {run.init_from!r} is not an earlier "
+                             f"run of this experiment (earlier: {', '.join(earlier) or 'none'})")
+        if earlier[run.init_from].model != run.model:
+            raise UsageError(f"run {run.name!r} ({run.model}) cannot start from run "
+                             f"{run.init_from!r} ({earlier[run.init_from].model})")
+
+
 def _train_all(config, run_root, strategy, jit_compile, log):
     """Train every run, reusing those that finished before an interruption."""
     from deepcolor import training
 
     results = []
+    _check_init_from(config)
     for index, run in enumerate(config.runs):
         folder = os.path.join(run_root, f"{index:02d}-{run.name.replace(' ', '_').replace('/', '-')}")
         done = os.path.join(folder, "result.json")
@@ -148,8 +165,12 @@ def _train_all(config, run_root, strategy, jit_compile, log):
             continue
         log(f"[{index + 1}/{len(config.runs)}] {run.name}: {run.model} on {run.data.source}, "
             f"{run.data.image_size}px, {run.epochs} epochs, batch {run.batch_size}")
+        init = None
+        if run.init_from:  # an earlier run's final weights (checked by _check_init_from)
+            earlier = next(r for r in results if r.name == run.init_from)
+            init = os.path.join(earlier.run_dir, "checkpoint.weights.h5")
         result = training.train_run(run, folder, seed=config.seed, strategy=strategy,
-                                    jit_compile=jit_compile, log=log)
+                                    jit_compile=jit_compile, log=log, init_weights=init)
         np.savez_compressed(os.path.join(folder, "samples.npz"), **result.samples)
         with open(done, "w") as f:
             json.dump(result.to_json(), f, indent=1, default=float)
@@ -198,6 +219,8 @@ def _write_results(module, config, results, out_dir, run_root, env, policy, comm
         reporting.write_csv([dict(zip(hist, vals)) for vals in zip(*hist.values())], list(hist),
                             os.path.join(out_dir, f"history_{index:02d}.csv"))
     rows, columns = table_rows(config, results)
+    if hasattr(module, "extra_rows"):  # rows computed without training, e.g. baselines
+        rows += module.extra_rows(results, config)
     reporting.write_csv(rows, columns, os.path.join(out_dir, "table.csv"))
     verdicts = module.assess(results, config) if hasattr(module, "assess") else []
     lines = [f"# {config.title}", "",

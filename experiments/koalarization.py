@@ -63,7 +63,9 @@ def get_config(preset: str) -> ExperimentConfig:
                            "data; Inception-ResNet-v2 randomly initialised (offline)",
             expected_runtime="about 6 minutes on a 2-core CPU",
             notes=["A smoke-scale run: it checks the whole pipeline, not the report's numbers.",
-                   "The report's Table 4 values are for its own datasets and a pretrained backbone."])
+                   "Report Table 4 (its datasets, pretrained backbone): MSE Fruits 5.66e-05, "
+                   "Landscapes 0.00824, Animals 0.0105; ours is the `mse` column, on different "
+                   "data with a random backbone, so the two are not comparable."])
     if preset == "paper":
         root, backbone, runs = _data_root(), BackboneConfig(weights="imagenet"), []
         for label, folder in (("Fruits", "fruits-360"), ("Landscapes", "landscapes"),
