@@ -42,6 +42,11 @@ class RunConfig:
 
     `paper` holds the report's own numbers for this row, keyed by our metric names
     (e.g. {"mse": 0.0105}); the table puts each beside ours.
+
+    `trainer`: "supervised" (model.fit on `loss`) or "cgan" (deepcolor.gan: `model`
+    is the generator, `trainer_options` may set discriminator, l1_weight, epsilon,
+    d_learning_rate). `init_from`: the name of an EARLIER run of the same experiment
+    whose final weights initialise this run's model (a cGAN's generator).
     """
 
     name: str
@@ -55,6 +60,9 @@ class RunConfig:
     batch_size: int = 32
     epochs: int = 10
     paper: Dict[str, float] = dataclasses.field(default_factory=dict)
+    trainer: str = "supervised"
+    trainer_options: Dict = dataclasses.field(default_factory=dict)
+    init_from: Optional[str] = None
 
 
 @dataclasses.dataclass

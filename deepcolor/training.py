@@ -24,6 +24,7 @@ from deepcolor.models import registry
 
 SPLITS = ("train", "validation", "test")
 _LOSSES = {"mse": "mse", "l1": "mae", "mae": "mae"}
+TRAINERS = ("supervised", "cgan")
 GRID_IMAGES = 8
 
 
@@ -70,7 +71,14 @@ def _embeddings(embedder, images, colorspace: ColorSpace, cache_path: str) -> np
 
 
 def _build_model(run: RunConfig, spec, strategy, jit_compile: bool):
+    """The compiled model to fit: a registered model, or a cGAN around it (deepcolor.gan)."""
+    if run.trainer not in TRAINERS:
+        raise ValueError(f"run {run.name!r}: unknown trainer {run.trainer!r}; choose one of "
+                         f"{', '.join(TRAINERS)}")
     with strategy.scope():
+        if run.trainer == "cgan":
+            from deepcolor import gan
+            return gan.build(run, run.data.image_size, jit_compile=jit_compile)
         model = registry.build(run.model, input_size=run.data.image_size, **run.model_options)
         model.compile(optimizer=keras.optimizers.Adam(run.learning_rate),
                       loss=_LOSSES[run.loss], jit_compile=jit_compile)
@@ -113,8 +121,13 @@ def evaluate(model, dataset, colorspace: ColorSpace) -> tuple:
 
 
 def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
-              jit_compile: bool = False, export: bool = True, log=print) -> RunResult:
-    """Train `run` in `run_dir` (resuming if it was interrupted), evaluate it on the test split."""
+              jit_compile: bool = False, export: bool = True, log=print,
+              init_weights: Optional[str] = None) -> RunResult:
+    """Train `run` in `run_dir` (resuming if it was interrupted), evaluate it on the test split.
+
+    `init_weights`: a weights file (an earlier run's checkpoint, see `run.init_from`)
+    loaded into the model before training; for a cGAN, into its generator.
+    """
     os.makedirs(run_dir, exist_ok=True)
     strategy = strategy or tf.distribute.get_strategy()
     keras.utils.set_random_seed(seed)
@@ -147,6 +160,10 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
                 for s, (images, _) in splits.items()}
 
     model = _build_model(run, spec, strategy, jit_compile)
+    net = model.generator if run.trainer == "cgan" else model  # what is evaluated and exported
+    if init_weights:
+        net.load_weights(init_weights)
+        log(f"  initialised {net.name} from {init_weights}")
     history_path = os.path.join(run_dir, "history.csv")
     callbacks = [
         keras.callbacks.BackupAndRestore(os.path.join(run_dir, "backup")),
@@ -162,15 +179,19 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
         raise FloatingPointError(f"run {run.name!r} stopped: loss became NaN")
 
     history = _read_history(history_path)
-    results, samples = evaluate(model, datasets["test"], colorspace)
+    results, samples = evaluate(net, datasets["test"], colorspace)
     for key in ("loss", "val_loss"):
         if key in history and len(history[key]):
             results[f"final_{key}"] = float(history[key][-1])
-    results["test_loss"] = results["l1" if _LOSSES[run.loss] == "mae" else "mse"]
+    if run.trainer == "cgan":  # the report's L_total on the test split
+        results["test_loss"] = float(model.evaluate(datasets["test"], verbose=0,
+                                                    return_dict=True)["loss"])
+    else:
+        results["test_loss"] = results["l1" if _LOSSES[run.loss] == "mae" else "mse"]
 
     export_dir = None
     if export:
-        export_dir = _export(model, embedder, colorspace, run, run_dir)
+        export_dir = _export(net, embedder, colorspace, run, run_dir)
     return RunResult(run.name, results, {k: np.asarray(v).tolist() for k, v in history.items()},
                      run_dir, export_dir, reports, samples)
 
