@@ -92,6 +92,24 @@ def make_strategy(name: str):
     return tf.distribute.get_strategy()
 
 
+def check_batch_split(config: ExperimentConfig, replicas: int) -> None:
+    """Refuse global batches that do not split evenly over the replicas.
+
+    Keras 3 (3.15) `fit` under a tf.distribute strategy reduces the first batch across
+    replicas to build the model, which fails when replicas hold different numbers of
+    images (keras-team/keras#19246): report 003's batch of 383 on 2 GPUs gets 192 and
+    191. Say so before any data is loaded, with the nearest batches that work.
+    """
+    for run in config.runs:
+        if run.batch_size % replicas:
+            lower = run.batch_size // replicas * replicas
+            options = " or ".join(str(b) for b in (lower, lower + replicas) if b > 0)
+            raise UsageError(
+                f"run {run.name!r}: global batch {run.batch_size} does not split evenly over "
+                f"{replicas} replicas, which Keras' distributed fit cannot start with; pass "
+                f"--batch-size {options}")
+
+
 def _fresh(path: str) -> str:
     """`path`, or `path-2`, `path-3`, ... if it exists (two runs can start in one second)."""
     candidate, n = path, 1
@@ -286,6 +304,7 @@ def _execute(module, config, args, command, log) -> int:
 
     policy = set_precision(args.mixed_precision)
     strategy = make_strategy(args.strategy)
+    check_batch_split(config, strategy.num_replicas_in_sync)
     env = reporting.environment()
     log(f"{config.title} [{config.preset}] on {env['hardware']}, precision {policy}, "
         f"strategy {args.strategy} ({strategy.num_replicas_in_sync} replica(s))")
@@ -303,4 +322,5 @@ def _execute(module, config, args, command, log) -> int:
     return 0
 
 
-__all__ = ["main", "table_rows", "set_precision", "make_strategy", "UsageError"]
+__all__ = ["main", "table_rows", "set_precision", "make_strategy", "check_batch_split",
+           "UsageError"]
