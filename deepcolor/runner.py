@@ -160,6 +160,9 @@ def _check_init_from(config: ExperimentConfig) -> None:
         if run.init_from not in earlier:
             raise UsageError(f"run {run.name!r}: init_from {run.init_from!r} is not an earlier "
                              f"run of this experiment (earlier: {', '.join(earlier) or 'none'})")
+        if earlier[run.init_from].trainer != "supervised":
+            raise UsageError(f"run {run.name!r}: init_from {run.init_from!r} must be a "
+                             f"supervised run (its checkpoint is the model's weights)")
         if earlier[run.init_from].model != run.model:
             raise UsageError(f"run {run.name!r} ({run.model}) cannot start from run "
                              f"{run.init_from!r} ({earlier[run.init_from].model})")
