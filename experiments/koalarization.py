@@ -9,8 +9,8 @@ Presets:
   (section 3.2, Table 2) on ``sample``, the photographs shipped inside the
   scikit-image and scikit-learn wheels, at 64x64 with a RANDOMLY initialised
   Inception-ResNet-v2 (ImageNet weights cannot be downloaded offline). It shows
-  every part of the pipeline working, not the report's numbers. About 6 minutes
-  on a 2-core CPU.
+  every part of the pipeline working, not the report's numbers. Measured: 9 minutes
+  of CPU time (19 minutes of wall time on a 2-core machine busy with other jobs).
 * ``paper``: report 001 as written: the fusion model on Fruits-360 (90k images),
   Animals (19k) and Landscapes (10k), the baseline on 10k images of each; 224x224,
   Lab, MSE, Adam, ImageNet Inception-ResNet-v2. Download the three Kaggle datasets
@@ -37,7 +37,7 @@ from deepcolor.config import BackboneConfig, DataConfig, ExperimentConfig, RunCo
 
 PRESETS = {
     "default": "baseline + fusion on the embedded sample photos, 64px, random backbone "
-               "(offline; ~6 min on a 2-core CPU)",
+               "(offline; 9 CPU-minutes on a 2-core machine)",
     "paper": "report 001: fusion on Fruits-360/Animals/Landscapes, baseline on 10k of each, "
              "224px, ImageNet backbone (needs the datasets and internet; hours on a GPU)",
     "original": "Deep Koalarization on ~60k ImageNet images, 224px, batch 100 "
@@ -61,7 +61,7 @@ def get_config(preset: str) -> ExperimentConfig:
             "koalarization", preset, "001", "Report 001: baseline CNN vs CNN + Inception-ResNet-v2 fusion",
             runs, stand_in="sample photos shipped with scikit-image/scikit-learn, not the report's "
                            "data; Inception-ResNet-v2 randomly initialised (offline)",
-            expected_runtime="about 6 minutes on a 2-core CPU",
+            expected_runtime="9 CPU-minutes on a 2-core machine",
             notes=["A smoke-scale run: it checks the whole pipeline, not the report's numbers.",
                    "Report Table 4 (its datasets, pretrained backbone): MSE Fruits 5.66e-05, "
                    "Landscapes 0.00824, Animals 0.0105; ours is the `mse` column, on different "
