@@ -140,3 +140,7 @@ def test_init_from_must_name_an_earlier_run_with_the_same_model(tmp_path, capsys
              RunConfig("cGAN", "unet002", data, trainer="cgan", init_from="U-Net")]
     assert runner.main(_experiment(other), argv) == 2
     assert "cannot start from" in capsys.readouterr().err
+    from_gan = [RunConfig("cGAN", "unet002", data, trainer="cgan"),
+                RunConfig("U-Net", "unet002", data, init_from="cGAN")]
+    assert runner.main(_experiment(from_gan), argv) == 2
+    assert "must be a supervised run" in capsys.readouterr().err

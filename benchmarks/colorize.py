@@ -1,0 +1,133 @@
+"""Colorize: seconds to colorize one 12-megapixel photo end to end on this machine.
+
+    python -m benchmarks.colorize            # 12 MP photo, two small registry models
+    python -m benchmarks.colorize --quick    # 0.3 MP photo, one model, no command run
+
+End to end = load the model file, read the JPEG, colorize at full resolution
+(`deepcolor.inference.colorize_images`: chroma predicted at the model's size,
+upsampled, recombined with the photo's own luminance), write the PNG. Timed two
+ways: stage by stage in one process (the first colorize call includes tracing
+the function; a second call shows the steady cost), and as the `deepcolor
+colorize` command in a fresh process (adds Python start-up and the TensorFlow
+import). The models are registry models with RANDOM weights (untrained: the
+cost does not depend on the weights), saved as `.keras` with their sidecar JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import keras
+from PIL import Image
+
+from benchmarks import common, photos
+from benchmarks import step_timing as st
+
+MODELS = ("unet004_model1", "unet000_simple_yuv")
+
+
+def save_model(name: str, folder: Path) -> Path:
+    from deepcolor.export import save_keras_with_metadata
+    from deepcolor.models import registry
+
+    spec = registry.get(name)
+    path = folder / f"{name}.keras"
+    save_keras_with_metadata(st.build(name), spec.colorspace, path, spec.input_size)
+    keras.backend.clear_session()
+    return path
+
+
+def stages(model_path: Path, photo: Path, out_dir: Path) -> dict:
+    """Seconds of each stage, in this process."""
+    from deepcolor import colorize
+    from deepcolor.export import load_for_inference
+
+    result = {}
+    holder = {}
+    result["load model s"] = common.timed(
+        lambda: holder.update(model=load_for_inference(model_path)))
+    result["read JPEG s"] = common.timed(lambda: holder.update(image=colorize.read_image(photo)))
+    batch = holder["image"][None]
+    result["colorize (1st call) s"] = common.timed(
+        lambda: holder.update(out=holder["model"](batch)))
+    result["colorize (2nd call) s"] = common.timed(lambda: holder["model"](batch))
+    result["write PNG s"] = common.timed(
+        lambda: colorize.write_png(out_dir / "colorized.png", holder["out"][0]))
+    result["end to end s"] = sum(result[k] for k in ("load model s", "read JPEG s",
+                                                     "colorize (1st call) s", "write PNG s"))
+    result["PNG MB"] = (out_dir / "colorized.png").stat().st_size / 1e6
+    # What zlib's effort costs: the same PNG at the fastest compression level.
+    fast = out_dir / "colorized_level1.png"
+    result["write PNG, level 1 s"] = common.timed(
+        lambda: Image.fromarray(holder["out"][0]).save(fast, format="PNG", compress_level=1))
+    result["PNG level 1 MB"] = fast.stat().st_size / 1e6
+    result["pixels"] = batch.shape[1] * batch.shape[2]
+    return result
+
+
+def command_seconds(model_path: Path, photo: Path, out_dir: Path) -> float:
+    """Wall time of `python -m deepcolor colorize` in a fresh process."""
+    command = [sys.executable, "-m", "deepcolor", "colorize", str(photo), "--model",
+               str(model_path), "--out", str(out_dir), "--overwrite"]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return common.timed(lambda: subprocess.run(command, check=True, env=env,
+                                               capture_output=True))
+
+
+def main(argv=None) -> int:
+    from deepcolor.models import registry
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--models", nargs="+", default=list(MODELS))
+    parser.add_argument("--megapixels", type=float, default=12.0)
+    parser.add_argument("--section", default="Colorize a 12-megapixel photo")
+    parser.add_argument("--output", default=str(common.RESULTS))
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.models, args.megapixels = args.models[-1:], min(args.megapixels, 0.3)
+    env = common.machine()
+    command = common.command_line("benchmarks.colorize", argv)
+    photo = sorted(photos.ensure_photos(1, args.megapixels).glob("photo_*.jpg"))[0]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for name in args.models:
+            spec = registry.get(name)
+            model_path = save_model(name, tmp)
+            row = {"model": f"{name} (random weights)", "colour space": spec.colorspace["name"],
+                   "model input": spec.input_size}
+            row.update(stages(model_path, photo, tmp / "in_process"))
+            row["megapixels"] = row.pop("pixels") / 1e6
+            if not args.quick:  # a fresh process is most of a quick run's time
+                row["`deepcolor colorize` command s"] = command_seconds(model_path, photo,
+                                                                         tmp / "command")
+            rows.append(row)
+            print(f"{name}: end to end {row['end to end s']:.2f} s in process", flush=True)
+    columns = ["model", "colour space", "model input", "megapixels", "load model s",
+               "read JPEG s", "colorize (1st call) s", "colorize (2nd call) s", "write PNG s",
+               "end to end s", "`deepcolor colorize` command s", "PNG MB",
+               "write PNG, level 1 s", "PNG level 1 MB"]
+    body = common.header(env, command) + [
+        f"- Load average at end: {common.load_average():.2f}",
+        f"- Photo: `{photo.name}` from `python -m benchmarks.photos` "
+        f"({args.megapixels:g} MP JPEG).",
+        "- End to end (in process) = load model + read JPEG + first colorize call (includes "
+        "tracing) + write PNG. The command column is `python -m deepcolor colorize PHOTO "
+        "--model MODEL.keras --out DIR` in a fresh process, Python start-up and the "
+        "TensorFlow import included. `write PNG` is `deepcolor.colorize.write_png` (PIL's "
+        "default zlib level 6); `level 1` writes the same image at zlib level 1, for "
+        "comparison.", "",
+        common.table(rows, columns)]
+    text = "\n".join(body)
+    common.update_section(args.section, text, args.output)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

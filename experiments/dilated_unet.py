@@ -1,0 +1,106 @@
+"""Report 004: three U-Net-like models of growing depth (no skips; skips; skips + dilation).
+
+    python -m experiments.dilated_unet                  # default preset, offline
+    python -m experiments.dilated_unet --preset paper   # report 004's settings and data
+
+Models (deepcolor/models/dilated_unet.py): `unet004_model1` (2 conv + 2 transposed
+conv, no skips), `unet004_model2` (3 + 3 with skips), `unet004_model3` (6 + 6 with
+skips and dilated convs); Lab, L in [-1, 1] -> ab / 128, tanh. Section V: Adam 1e-3,
+L2 (MSE) loss, no early stopping or schedule, seed 7; section IV: grayscale images
+removed (`drop_grayscale`), 320x320.
+
+Presets:
+* ``default``: a STAND-IN: 1000 CIFAR-10 training images (the offline JPEG copy,
+  near-gray ones dropped as the report does), 200 validation, 200 test, 32x32, batch
+  32, 10 epochs, Adam 1e-3, seed 7. About 7 minutes on this project's shared 2-core
+  CPU (measured with a load average of about 6 from other jobs).
+* ``paper``: report 004 as written: MIRFLICKR-25K (Huiskes & Lew 2008) in
+  ``$DEEPCOLOR_DATA/mirflickr25k/`` (any layout; split by path hash), grayscale images
+  dropped, 8000 training and 1000 test images (we also hold out up to 1000 for
+  validation, which the report does not have), 320x320, batch 128, 120 epochs,
+  Adam 1e-3, seed 7. ``$DEEPCOLOR_DATA`` defaults to ``data/``. A few hours on one
+  GPU (the report used an NVIDIA L4 on Colab).
+
+The report has no numbers: its evidence is the training-loss curves (figure 4) and
+colorized samples (figures 5-8). Its claim, model 3 > model 2 > model 1, is checked
+on the final training loss (figure 4's quantity) and on the test MSE; its remark that
+model 1's outputs are "almost entirely grayscale" on the colourfulness of the outputs.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+from deepcolor import runner
+from deepcolor.config import DataConfig, ExperimentConfig, RunConfig
+
+PRESETS = {
+    "default": "models 1-3 on 1000 non-gray CIFAR-10 images, 32px, 10 epochs, batch 32, "
+               "seed 7 (offline; ~7 min on a 2-core CPU)",
+    "paper": "report 004: MIRFLICKR-25K minus grayscale, 8000/1000, 320px, batch 128, "
+             "120 epochs, Adam 1e-3, seed 7 (needs the data; hours on a GPU)",
+}
+MODELS = {"model 1": "unet004_model1", "model 2": "unet004_model2", "model 3": "unet004_model3"}
+SEED = 7
+
+
+def _data_root() -> str:
+    return os.environ.get("DEEPCOLOR_DATA", "data")
+
+
+def _runs(data: DataConfig, batch_size: int, epochs: int) -> list:
+    return [RunConfig(name, model, data, learning_rate=1e-3, loss="mse", batch_size=batch_size,
+                      epochs=epochs) for name, model in MODELS.items()]
+
+
+def get_config(preset: str) -> ExperimentConfig:
+    if preset == "default":
+        data = DataConfig(source="cifar10-jpg", image_size=32, drop_grayscale=True,
+                          train_limit=1000, eval_limit=200, label="CIFAR-10 minus gray (stand-in)")
+        return ExperimentConfig(
+            "dilated_unet", preset, "004", "Report 004: models 1-3 (depth, skips, dilation)",
+            _runs(data, 32, 10), seed=SEED,
+            stand_in="1000 non-gray CIFAR-10 images at 32x32 for MIRFLICKR-25K at 320x320; "
+                     "10 epochs, batch 32 instead of 120 epochs, batch 128",
+            expected_runtime="about 7 minutes on a shared 2-core CPU",
+            notes=["A smoke-scale run; the report shows curves and pictures, no numbers."])
+    if preset == "paper":
+        data = DataConfig(source=f"folder:{os.path.join(_data_root(), 'mirflickr25k')}",
+                          image_size=320, drop_grayscale=True, train_limit=8000,
+                          eval_limit=1000, validation_fraction=0.05, test_fraction=0.05,
+                          label="MIRFLICKR-25K minus grayscale (8000/1000)")
+        return ExperimentConfig(
+            "dilated_unet", preset, "004", "Report 004: models 1-3 (depth, skips, dilation)",
+            _runs(data, 128, 120), seed=SEED, expected_runtime="a few hours on one GPU")
+    raise runner.UsageError(f"unknown preset {preset!r}")
+
+
+def assess(results, config) -> list:
+    """Report 004's claim model 3 > model 2 > model 1, and model 1's near-gray output."""
+    done = {r.name: r.metrics for r in results}
+    if not all(name in done for name in MODELS):
+        return []
+    caveat = " (stand-in data and budget)" if config.stand_in else ""
+    verdicts = []
+    for key, what in (("final_loss", "final training loss (figure 4's quantity)"),
+                      ("mse", "test MSE (ab / 128)")):
+        values = ", ".join(f"{name} {done[name][key]:.5f}" for name in MODELS)
+        order = sorted(MODELS, key=lambda name: done[name][key])
+        holds = order == ["model 3", "model 2", "model 1"]
+        verdicts.append(f"'model 3 > model 2 > model 1' by {what}: {values}; best to worst "
+                        f"{' > '.join(order)}; {'supported' if holds else 'not supported'} "
+                        f"by this run{caveat}.")
+    first = done["model 1"]
+    share = first["colorfulness"] / first["colorfulness_true"] if first["colorfulness_true"] else 0
+    verdicts.append(
+        f"'Model 1 ... outputs that were almost entirely grayscale': its outputs' colourfulness "
+        f"is {first['colorfulness']:.1f} against {first['colorfulness_true']:.1f} for the ground "
+        f"truth ({100 * share:.0f}%); models 2 and 3: "
+        f"{done['model 2']['colorfulness']:.1f} and {done['model 3']['colorfulness']:.1f}. "
+        f"{'Supported' if share < 0.25 else 'Not supported'} (threshold: below 25% of the "
+        f"truth's colourfulness){caveat}.")
+    return verdicts
+
+
+if __name__ == "__main__":
+    sys.exit(runner.main(sys.modules[__name__]))

@@ -1,0 +1,162 @@
+"""The experiment modules of reports 002, 003, 004 and the leaderboard: every preset
+builds a valid config, the report's numbers and settings are where they belong, and
+assess() turns (fake) results into verdicts both ways."""
+import numpy as np
+import pytest
+
+from deepcolor import runner, training
+from deepcolor.config import ExperimentConfig
+from deepcolor.models import registry
+from experiments import deepcolor as exp003
+from experiments import dilated_unet as exp004
+from experiments import leaderboard
+from experiments import unet_cnn_cgan as exp002
+
+MODULES = [exp002, exp003, exp004, leaderboard]
+METRICS = ("mse", "psnr", "ssim", "ciede2000", "colorfulness", "colorfulness_true",
+           "colorfulness_gap", "final_loss")
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)
+def test_every_preset_builds_a_valid_config(module):
+    for preset in module.PRESETS:
+        config = module.get_config(preset)
+        assert isinstance(config, ExperimentConfig) and config.preset == preset
+        assert config.experiment == module.__name__.rsplit(".", 1)[-1]
+        names = [run.name for run in config.runs]
+        assert len(set(names)) == len(names), names
+        for run in config.runs:
+            registry.get(run.model)  # raises for an unknown model
+            assert run.trainer in training.TRAINERS
+            if run.trainer == "cgan":
+                registry.get(run.trainer_options.get("discriminator", "cgan002_discriminator"))
+            if "embedding" in registry.get(run.model).extra_inputs:
+                assert run.backbone is not None
+        runner._check_init_from(config)  # init_from names an earlier run, same model
+        assert config.to_json()
+        if preset != "paper" and preset != "full":
+            assert config.stand_in and config.expected_runtime
+    with pytest.raises(runner.UsageError):
+        module.get_config("no-such-preset")
+
+
+def test_report_002_runs_and_paper_settings():
+    config = exp002.get_config("paper")
+    by_name = {run.name: run for run in config.runs}
+    assert [exp002._role(run) for run in config.runs] == list(exp002.ROLES) * 2
+    for tag, unet_epochs in (("d1", 150), ("d2", 100)):
+        assert by_name[f"U-Net {tag}"].epochs == by_name[f"Koalarization {tag}"].epochs == unet_epochs
+        pretrained = by_name[f"cGAN pretrained {tag}"]
+        assert pretrained.init_from == f"U-Net {tag}" and pretrained.epochs == 100
+        assert by_name[f"cGAN scratch {tag}"].init_from is None
+        assert pretrained.data == by_name[f"U-Net {tag}"].data
+    assert by_name["Koalarization d1"].backbone.weights == "imagenet"
+    assert all(run.data.image_size == 224 and not run.paper for run in config.runs)
+
+
+def test_report_003_table1_numbers_are_in_the_runs():
+    for preset, epochs, batch in (("paper", (10, 30), 383), ("default", (1, 3), 8)):
+        runs = {run.name: run for run in exp003.get_config(preset).runs}
+        assert len(runs) == 6
+        for model, name in exp003.MODELS.items():
+            short, long = runs[f"{model}, 10-epoch column"], runs[f"{model}, 30-epoch column"]
+            assert (short.epochs, long.epochs) == epochs and short.model == name
+            assert short.batch_size == batch and short.learning_rate == 1e-4
+    runs = {run.name: run for run in exp003.get_config("paper").runs}
+    # Table 1 of report 003, read off the report.
+    assert runs["U-Net, 30-epoch column"].paper == {"mse": 0.006, "psnr": 23.799}
+    assert runs["DenseNet, 10-epoch column"].paper == {"mse": 0.014, "psnr": 19.073}
+    assert runs["MobileNet, 30-epoch column"].paper == {"mse": 0.053, "psnr": 13.102}
+    assert runs["DenseNet, 30-epoch column"].model_options == {"weights": "imagenet"}
+    assert all(run.data.image_size == 256 for run in runs.values())
+
+
+def test_report_004_paper_settings():
+    config = exp004.get_config("paper")
+    assert config.seed == 7 and [r.model for r in config.runs] == list(exp004.MODELS.values())
+    for run in config.runs:
+        assert (run.batch_size, run.epochs, run.learning_rate, run.loss) == (128, 120, 1e-3, "mse")
+        d = run.data
+        assert (d.image_size, d.drop_grayscale, d.train_limit, d.eval_limit) == (320, True, 8000, 1000)
+    assert all(r.data.drop_grayscale for r in exp004.get_config("default").runs)
+
+
+def test_leaderboard_is_every_model_under_one_protocol():
+    config = leaderboard.get_config("default")
+    trained = [run.model for run in config.runs if run.trainer == "supervised"]
+    assert sorted(trained) == sorted(set(registry.names()) - {"cgan002_discriminator"})
+    gan = [run for run in config.runs if run.trainer == "cgan"]
+    assert [run.name for run in gan] == [leaderboard.GAN_ENTRY]
+    assert len({(run.data.source, run.data.image_size, run.data.train_limit,
+                 run.data.eval_limit, run.epochs, run.batch_size) for run in config.runs}) == 1
+
+
+def _result(name, **metrics):
+    full = {key: 1.0 for key in METRICS}
+    full.update(metrics)
+    rng = np.random.default_rng(0)
+    samples = {"gray": rng.uniform(0, 1, (2, 8, 8, 1)), "truth": rng.uniform(0, 1, (2, 8, 8, 3)),
+               "prediction": rng.uniform(0, 1, (2, 8, 8, 3))}
+    return training.RunResult(name, full, {}, "", None, {}, samples)
+
+
+def test_assess_002_gives_verdicts_both_ways():
+    config = exp002.get_config("paper")
+    good = {"U-Net": 0.01, "Koalarization": 0.03, "cGAN scratch": 0.04, "cGAN pretrained": 0.02}
+    results = [_result(run.name, mse=good[exp002._role(run)]) for run in config.runs]
+    for result in results:
+        if result.name == "Koalarization d2":
+            result.samples["prediction"] = np.ones((2, 8, 8, 3))
+        if result.name == "cGAN pretrained d2":
+            result.metrics["mse"] = 0.001
+    verdicts = exp002.assess(results, config)
+    assert len(verdicts) == 5
+    assert all("supported" in v and "not supported" not in v for v in verdicts[:4]), verdicts
+    assert "100.0% of the predicted pixels" in verdicts[2]
+    for result in results:
+        result.metrics["mse"] = {"U-Net d1": 0.5, "cGAN pretrained d1": 0.9}.get(result.name, 0.1)
+    verdicts = exp002.assess(results, config)
+    assert "not supported" in verdicts[0] and "not supported" in verdicts[1]
+    stand_in = exp002.assess(results[:4], exp002.get_config("default"))
+    assert sum("not tested" in v for v in stand_in) == 2
+
+
+def test_assess_003_gives_verdicts_both_ways():
+    config = exp003.get_config("default")
+    ranked = {"U-Net": (0.01, 22.0), "DenseNet": (0.02, 20.0), "MobileNet": (0.03, 15.0)}
+    results = [_result(exp003.run_name(m, e), mse=mse, psnr=psnr + (e == 30))
+               for m, (mse, psnr) in ranked.items() for e in (10, 30)]
+    verdicts = exp003.assess(results, config)
+    assert len(verdicts) == 5 and "not supported" not in " ".join(verdicts[:2])
+    assert "agrees" in verdicts[2] and "differs" in verdicts[4]  # MobileNet: report -0.26 dB
+    results[0].metrics["mse"] = 0.5  # U-Net, 10 epochs: now the worst
+    assert "not supported" in exp003.assess(results, config)[0]
+
+
+def test_assess_004_gives_verdicts_both_ways():
+    config = exp004.get_config("default")
+    results = [_result(name, final_loss=loss, mse=loss, colorfulness=c, colorfulness_true=40.0)
+               for name, loss, c in (("model 1", 0.3, 2.0), ("model 2", 0.2, 20.0),
+                                     ("model 3", 0.1, 30.0))]
+    verdicts = exp004.assess(results, config)
+    assert len(verdicts) == 3 and all(v.count("not supported") == 0 for v in verdicts[:2])
+    assert "Supported" in verdicts[2]
+    results[0].metrics.update(final_loss=0.05, colorfulness=35.0)
+    verdicts = exp004.assess(results, config)
+    assert "not supported" in verdicts[0] and "Not supported" in verdicts[2]
+
+
+def test_assess_leaderboard_ranks_models_and_baselines(monkeypatch):
+    config = leaderboard.get_config("default")
+    base = [{"run": leaderboard.BASELINES["no colour"], "ciede2000": 10.0, "psnr": 20.0,
+             "colorfulness_gap": -30.0},
+            {"run": leaderboard.BASELINES["mean colour"] + " (1.00, 2.00)", "ciede2000": 9.0,
+             "psnr": 21.0, "colorfulness_gap": -29.0}]
+    monkeypatch.setattr(leaderboard, "baseline_rows", lambda config: base)
+    results = [_result("good", ciede2000=5.0, psnr=25.0, colorfulness_gap=-5.0),
+               _result("bad", ciede2000=12.0, psnr=18.0, colorfulness_gap=-31.0)]
+    lines = leaderboard.assess(results, config)
+    assert lines[0].startswith("Ranking by CIEDE2000") and "1. good 5.00" in lines[0]
+    assert "4. bad 12.00" in lines[0]
+    assert "1 of 2 (good)" in lines[1] and "Smallest colourfulness deficit: good" in lines[-1]
+    assert leaderboard.extra_rows(results, config) == base
