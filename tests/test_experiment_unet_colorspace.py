@@ -59,7 +59,8 @@ def _results(config, metrics_of):
             for run in config.runs]
 
 
-BASE = {"rgb": {"mse": 0.08, "l1": 0.2}, "yuv": {"mse": 0.01, "l1": 0.05}}  # scale 8x / 4x
+BASE = {"rgb": {"mse": 0.08, "l1": 0.2}, "yuv": {"mse": 0.01, "l1": 0.05},  # scale 8x / 4x
+        "psnr": 21.5}
 
 
 def _metrics(test_loss, psnr):
@@ -79,8 +80,11 @@ def test_assess_raw_uv_advantage_that_is_only_scale():
     assert "UV is lower in 4 of 4 pairs" in text
     assert "RGB/UV loss ratio of 8.0x (MSE) and 4.0x (L1)" in text
     assert "0.62x after dividing by the scale factor" in text  # MSE: 5 / 8
-    assert "only a matter of scale here" in text
+    assert "-1.00 to -1.00 dB; 0 of 4 pairs within 0.5 dB, 4 worse" in text and "only a matter of scale here" in text
     assert "RGB MSE 0.08" in text and "pipeline, not the report" in text
+    # RGB runs: 0.05 (and 0.0525) vs gray 0.08 MSE / 0.2 L1; UV runs 0.01 vs 0.01 / 0.05
+    assert "6 of 8 models have a lower test loss" in text
+    assert "4 of 8 have a higher mean RGB PSNR (best 22.00 dB vs gray 21.50 dB" in text
 
 
 def test_assess_flags_dissimilar_models_and_a_real_uv_gain_without_baseline():
@@ -95,7 +99,7 @@ def test_assess_flags_dissimilar_models_and_a_real_uv_gain_without_baseline():
 
     text = "\n".join(exp.assess(_results(config, metrics), config, baseline_fn=offline))
     assert "' does not hold (similar" in text
-    assert "higher RGB PSNR in every pair" in text
+    assert "better beyond scale in every pair (UV minus RGB PSNR +3.00 to +3.00 dB)" in text
     assert "scale factor" not in text and "gray-prediction" not in text
     assert "One epoch (a CPU budget)" in text
 
@@ -120,3 +124,5 @@ def test_gray_baseline_matches_numpy_bt601(tmp_path):
     assert got["rgb"]["l1"] == pytest.approx(np.mean(np.abs(rgb_err)), rel=1e-3)
     assert got["yuv"]["mse"] == pytest.approx((np.mean(u ** 2) + np.mean(v ** 2)) / 2, rel=1e-3)
     assert got["yuv"]["l1"] == pytest.approx((np.mean(abs(u)) + np.mean(abs(v))) / 2, rel=1e-3)
+    per_image = np.mean(rgb_err.reshape(len(rgb), -1) ** 2 / 4, axis=1)  # back to [0, 1]
+    assert got["psnr"] == pytest.approx(np.mean(-10 * np.log10(per_image)), rel=1e-4)
