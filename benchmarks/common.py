@@ -8,6 +8,7 @@ average at start: on a shared 2-core machine the load changes the numbers.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import sys
 import time
@@ -69,7 +70,8 @@ def update_section(title: str, body: str, path: Path = RESULTS) -> Path:
     section = [head, ""] + body.strip("\n").split("\n") + [""]
     lines = lines[:insert_at] + section + lines[insert_at:]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines).rstrip("\n") + "\n")
+    text = re.sub(r"\n+## ", "\n\n## ", "\n".join(lines))  # one blank line before each section
+    path.write_text(text.rstrip("\n") + "\n")
     return path
 
 

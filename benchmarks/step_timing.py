@@ -102,7 +102,8 @@ def build_backbone(name: str, input_size: int):
     from deepcolor.models import backbone
 
     arch, embedding = BACKBONES.get(name, DEFAULT_BACKBONE)
-    return backbone.build_embedder(input_size, arch=arch, weights=None, embedding=embedding), arch
+    embedder = backbone.build_embedder(input_size, arch=arch, weights=None, embedding=embedding)
+    return embedder, arch, backbone._ARCHS[arch][1]  # the size the backbone runs at
 
 
 def time_backbone(embedder, batch: int, **timing) -> Dict[str, float]:

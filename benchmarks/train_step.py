@@ -68,11 +68,12 @@ def measure(name: str, args, configs) -> tuple:
               f"{row[f'{label} GFLOP/s']:.3g} GFLOP/s", flush=True)
     backbone = None
     if "embedding" in spec.extra_inputs and not args.quick:
-        embedder, arch = st.build_backbone(name, size)
+        embedder, arch, backbone_size = st.build_backbone(name, size)
         cost = flops.forward_flops(embedder)
         result = st.time_backbone(embedder, args.backbone_batch, **args.timing)
         keras.backend.clear_session()
-        backbone = {"model": name, "backbone": arch, "input": size,
+        backbone = {"model": name, "backbone": arch, "gray input": size,
+                    "backbone input": backbone_size,
                     "fwd GFLOP/img": cost / 1e9, "batch": args.backbone_batch,
                     "fp32 img/s": result["img_per_s"],
                     "fp32 GFLOP/s": result["img_per_s"] * cost / 1e9}
@@ -150,7 +151,8 @@ def main(argv=None) -> int:
     if backbones:
         body += ["", "### Frozen backbones of the fusion models (one forward per image, "
                  "computed once before training and cached)", "",
-                 common.table(backbones, ["model", "backbone", "input", "fwd GFLOP/img",
+                 common.table(backbones, ["model", "backbone", "gray input", "backbone input",
+                                          "fwd GFLOP/img",
                                           "batch", "fp32 img/s", "fp32 GFLOP/s"])]
     body += ["", "No GPU figures: this machine has no GPU and none was available to this "
              "work. On a GPU run `python -m benchmarks.train_step --full-batch` (TensorFlow) "

@@ -18,8 +18,8 @@ Presets:
   To finish in minutes on a 2-core CPU the U-Net (and generator) are built at 1/4
   width (base_filters 16: 16..256 channels instead of 64..1024) and VGG16 is RANDOMLY
   initialised (ImageNet weights need internet; ``--backbone-weights PATH`` for a local
-  VGG16 file) and runs at 32x32 instead of 224x224. No stand-in for dataset 2 exists offline, so its two
-  claims are reported as not tested. About 16 minutes on this project's shared
+  VGG16 file) and runs at 32x32 instead of 224x224. No stand-in for dataset 2 exists
+  offline, so its two claims are reported as not tested. About 16 minutes on this project's shared
   2-core CPU (measured with a load average of about 6 from other jobs).
 * ``paper``: report 002 as written: 224x224 (see deepcolor/models/unet_cnn_cgan.py),
   ImageNet VGG16; dataset 1 (5000 training and about 700 test images, unnamed in the
@@ -190,8 +190,8 @@ def assess(results, config) -> list:
         verdicts.append("Dataset 2, 'CGAN with our pre-trained U-net performs the best': not "
                         "tested (no run on dataset 2 in this preset).")
     if "Koalarization" in d1:
-        result = d1["Koalarization"][1]
-        verdicts.append(f"Dataset 1, Koalarization: {100 * _white_fraction(result.samples['prediction']):.1f}% "
+        white = _white_fraction(d1["Koalarization"][1].samples["prediction"])
+        verdicts.append(f"Dataset 1, Koalarization: {100 * white:.1f}% "
                         f"white predicted pixels on the sample grid (the report saw colour "
                         f"there, white only on dataset 2).")
     return verdicts

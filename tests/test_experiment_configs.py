@@ -45,7 +45,8 @@ def test_report_002_runs_and_paper_settings():
     by_name = {run.name: run for run in config.runs}
     assert [exp002._role(run) for run in config.runs] == list(exp002.ROLES) * 2
     for tag, unet_epochs in (("d1", 150), ("d2", 100)):
-        assert by_name[f"U-Net {tag}"].epochs == by_name[f"Koalarization {tag}"].epochs == unet_epochs
+        unet, koala = by_name[f"U-Net {tag}"], by_name[f"Koalarization {tag}"]
+        assert unet.epochs == koala.epochs == unet_epochs
         pretrained = by_name[f"cGAN pretrained {tag}"]
         assert pretrained.init_from == f"U-Net {tag}" and pretrained.epochs == 100
         assert by_name[f"cGAN scratch {tag}"].init_from is None
@@ -77,7 +78,8 @@ def test_report_004_paper_settings():
     for run in config.runs:
         assert (run.batch_size, run.epochs, run.learning_rate, run.loss) == (128, 120, 1e-3, "mse")
         d = run.data
-        assert (d.image_size, d.drop_grayscale, d.train_limit, d.eval_limit) == (320, True, 8000, 1000)
+        settings = (d.image_size, d.drop_grayscale, d.train_limit, d.eval_limit)
+        assert settings == (320, True, 8000, 1000)
     assert all(r.data.drop_grayscale for r in exp004.get_config("default").runs)
 
 
