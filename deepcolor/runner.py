@@ -21,6 +21,7 @@ import json
 import os
 import shlex
 import sys
+import time
 from typing import Dict, List
 
 import numpy as np
@@ -248,7 +249,8 @@ def _write_results(module, config, results, out_dir, run_root, env, policy, comm
              f"Report {config.report}, preset `{config.preset}`. Command: `{command}`", "",
              f"- Data: {'STAND-IN: ' + stand_in if stand_in else 'the report datasets'}",
              *([f"- Backbone: {', '.join(backbones)}"] if backbones else []),
-             f"- Machine: {env['hardware']}, {env['platform']}; precision {policy}; {env['date']}",
+             f"- Machine: {env['hardware']}, {env['platform']}; precision {policy}; {env['date']}"
+             + (f"; {env['wall_time']}" if env.get("wall_time") else ""),
              f"- Models and checkpoints (not committed): `{run_root}`", "",
              reporting.markdown_table(rows, columns), "",
              "`mse`/`l1`: in the model's target space (the report's definition, see config); "
@@ -271,6 +273,13 @@ def _write_results(module, config, results, out_dir, run_root, env, policy, comm
                                    os.path.join(out_dir, f"samples_{i:02d}.png"),
                                    f"{config.title}: {label} (test split)")
     return os.path.join(out_dir, "table.md")
+
+
+def _load_average() -> str:
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:  # not available on every platform
+        return "unknown"
 
 
 def main(module, argv=None) -> int:
@@ -315,9 +324,16 @@ def _execute(module, config, args, command, log) -> int:
         log(f"note: {config.stand_in}")
     run_root = _run_dir(args.runs_dir, config)
     log(f"run folder (models, checkpoints; resumable): {run_root}")
+    started, load_start = time.time(), _load_average()
     results = _train_all(config, run_root, strategy, args.jit_compile, log)
+    # Wall time of this invocation (a resumed run counts only its own part) and the
+    # machine's load around it: on a shared CPU both explain the time taken.
+    env["wall_time"] = (f"{(time.time() - started) / 60:.1f} min wall time, 1-minute load "
+                        f"average {load_start} at start and {_load_average()} at end")
     out_dir = _results_dir(args.results_dir, config, args.overwrite, log)
     table = _write_results(module, config, results, out_dir, run_root, env, policy, command)
+    if hasattr(module, "write_summary"):  # e.g. the leaderboard's results/leaderboard.md
+        log(f"summary: {module.write_summary(out_dir, args.results_dir, config)}")
     open(os.path.join(run_root, DONE), "w").close()
     with open(table) as f:
         log("\n" + f.read())

@@ -33,7 +33,9 @@ Presets:
   with its 1000-class head needs 224x224, so this preset runs VGG16 at 224). About
   half a day on one GPU.
 
-`write_markdown(results_dir, path)` writes the ranked table (results/leaderboard.md).
+After the run, `write_summary` writes the ranked table with its command, budget and
+machine to results/leaderboard.md (the ``default`` preset) or
+results/leaderboard_<preset>.md.
 """
 from __future__ import annotations
 
@@ -165,7 +167,13 @@ def assess(results, config) -> list:
     return lines
 
 
-def write_markdown(results_dir: str, path: str, runtime: str = "") -> str:
+def write_summary(out_dir: str, results_root: str, config: ExperimentConfig) -> str:
+    """Called by the runner after the tables are written."""
+    name = "leaderboard.md" if config.preset == "default" else f"leaderboard_{config.preset}.md"
+    return write_markdown(out_dir, os.path.join(results_root, name))
+
+
+def write_markdown(results_dir: str, path: str) -> str:
     """results/leaderboard.md: the runner's table ranked by CIEDE2000, with its provenance."""
     import pandas as pd
 
@@ -185,9 +193,13 @@ def write_markdown(results_dir: str, path: str, runtime: str = "") -> str:
              *[f"- {note}" for note in config["notes"]],
              f"- Data: {config['stand_in'] or 'the full CIFAR-10 copy'}",
              f"- Machine: {env['hardware']}, {env['platform']}; precision {saved['precision']}; "
-             f"{env['date']}" + (f"; {runtime}" if runtime else ""),
+             f"{env['date']}" + (f"; {env['wall_time']}" if env.get("wall_time") else ""),
              f"- Per-run results, curves and sample grid: `{results_dir}/`", "",
              reporting.markdown_table(rows, columns), ""]
+    with open(os.path.join(results_dir, "table.md")) as f:  # the ranking and baseline verdicts
+        verdicts = f.read().partition("## The report's claims against this run")[2].strip()
+    if verdicts:
+        lines += ["## What this run shows", "", verdicts, ""]
     with open(path, "w") as f:
         f.write("\n".join(lines))
     return path

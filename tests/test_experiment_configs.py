@@ -1,6 +1,8 @@
 """The experiment modules of reports 002, 003, 004 and the leaderboard: every preset
 builds a valid config, the report's numbers and settings are where they belong, and
 assess() turns (fake) results into verdicts both ways."""
+import json
+
 import numpy as np
 import pytest
 
@@ -162,3 +164,28 @@ def test_assess_leaderboard_ranks_models_and_baselines(monkeypatch):
     assert "4. bad 12.00" in lines[0]
     assert "1 of 2 (good)" in lines[1] and "Smallest colourfulness deficit: good" in lines[-1]
     assert leaderboard.extra_rows(results, config) == base
+
+
+def test_leaderboard_summary_ranks_rows_and_names_its_provenance(tmp_path):
+    """results/leaderboard.md: ranked by CIEDE2000, with command, budget, machine, verdicts."""
+    from deepcolor import reporting
+
+    config = leaderboard.get_config("default")
+    out = tmp_path / "leaderboard" / "default"
+    out.mkdir(parents=True)
+    env = {"hardware": "CPU only (2 cores)", "platform": "Linux", "date": "2026-01-01",
+           "wall_time": "12.0 min wall time"}
+    (out / "config.json").write_text(json.dumps({"command": "python -m experiments.leaderboard",
+                                                 "config": config.to_dict(), "environment": env,
+                                                 "precision": "float32"}))
+    rows = [{"run": "worse", "model": "m1", "ciede2000": 12.0, "psnr": 20.0},
+            {"run": "better", "model": "m2", "ciede2000": 8.0, "psnr": 24.0}]
+    reporting.write_csv(rows, ["run", "model", "ciede2000", "psnr"], str(out / "table.csv"))
+    (out / "table.md").write_text("# t\n\n## The report's claims against this run\n\n- Ranking: x\n")
+    path = leaderboard.write_summary(str(out), str(tmp_path), config)
+    assert path == str(tmp_path / "leaderboard.md")
+    text = (tmp_path / "leaderboard.md").read_text()
+    assert text.index("| 1 | better") < text.index("| 2 | worse")
+    for needle in ("python -m experiments.leaderboard", "3 epochs, batch 8", "CPU only (2 cores)",
+                   "12.0 min wall time", "## What this run shows", "- Ranking: x"):
+        assert needle in text
