@@ -33,22 +33,19 @@ def jpeg_ratio_index(height, width, image_size=None, resize: str = "squash",
     needs (short side for squash/center_crop, long side for pad) at least
     `image_size`, raised if needed so the decoded image stays under `max_pixels`."""
     check_resize_mode(resize)
-    height = tf.cast(height, tf.int64)
-    width = tf.cast(width, tf.int64)
-    ratios = tf.constant(JPEG_RATIOS, tf.int64)
+    # Few ops on purpose: this runs once per image inside tf.data, where each op costs
+    # about a microsecond of dispatch, as much as decoding a CIFAR-10 JPEG.
+    hw = tf.cast(tf.stack([height, width]), tf.int64)
+    ratios = tf.constant(JPEG_RATIOS, tf.int64)[:, None]
+    scaled = (hw[None, :] + ratios - 1) // ratios  # libjpeg rounds scaled sides up
+    too_big = tf.reduce_sum(tf.cast(scaled[:, 0] * scaled[:, 1] > max_pixels, tf.int32))
     if image_size is None:
-        size_index = tf.constant(0, tf.int64)
-    else:
-        side = tf.maximum(height, width) if resize == "pad" else tf.minimum(height, width)
-        # Sides shrink monotonically with the ratio, so counting the ratios that
-        # still fit gives the index of the largest one.
-        fits = tf.cast(side // ratios >= image_size, tf.int64)
-        size_index = tf.maximum(tf.reduce_sum(fits) - 1, 0)
-    # libjpeg rounds scaled sides up.
-    scaled_pixels = ((height + ratios - 1) // ratios) * ((width + ratios - 1) // ratios)
-    too_big = tf.reduce_sum(tf.cast(scaled_pixels > max_pixels, tf.int64))
-    index = tf.maximum(size_index, too_big)
-    return tf.cast(tf.minimum(index, len(JPEG_RATIOS) - 1), tf.int32)
+        return tf.minimum(too_big, len(JPEG_RATIOS) - 1)
+    side = tf.reduce_max(hw) if resize == "pad" else tf.reduce_min(hw)
+    # Sides shrink monotonically with the ratio, so counting the ratios that still
+    # fit gives the index of the largest one (ratio 1 always counts).
+    fits = tf.reduce_sum(tf.cast(side // ratios[1:, 0] >= image_size, tf.int32))
+    return tf.minimum(tf.maximum(fits, too_big), len(JPEG_RATIOS) - 1)
 
 
 def decode_image(contents, image_size=None, resize: str = "squash",
@@ -102,6 +99,16 @@ def resize_image(image, image_size: int, mode: str = "squash") -> tf.Tensor:
     # Already the right size (CIFAR-10 at 32 px): skip the resampling work.
     same = tf.logical_and(shape[0] == image_size, shape[1] == image_size)
     image = tf.cond(same, lambda: image, resize)
+    return tf.ensure_shape(image, [image_size, image_size, 3])
+
+
+def resize_to_uint8(image, image_size: int, mode: str = "squash") -> tf.Tensor:
+    """uint8 image -> (image_size, image_size, 3) uint8; an image already that size
+    passes through untouched (no float round trip: CIFAR-10 at 32 px)."""
+    shape = tf.shape(image)
+    same = tf.logical_and(shape[0] == image_size, shape[1] == image_size)
+    image = tf.cond(same, lambda: image,
+                    lambda: quantize(resize_image(image, image_size, mode)))
     return tf.ensure_shape(image, [image_size, image_size, 3])
 
 

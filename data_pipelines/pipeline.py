@@ -30,7 +30,7 @@ def prepare_fn(image_size: int, resize: str, max_pixels: int):
     """Encoded bytes -> resized uint8 image (what the cache keeps)."""
     def prepare(contents):
         image = ops.decode_image(contents, image_size, resize, max_pixels)
-        return ops.quantize(ops.resize_image(image, image_size, resize))
+        return ops.resize_to_uint8(image, image_size, resize)
     return prepare
 
 
@@ -111,9 +111,13 @@ def load_images(source: str, split: str, *, image_size: int, resize: str = "squa
                 validation_fraction: float = 0.1, test_fraction: float = 0.1,
                 cache: Union[bool, str] = True, gray_threshold: float = GRAY_CHROMA,
                 max_pixels: int = ops.MAX_PIXELS, tfds_data_dir: Optional[str] = None,
-                download: bool = True):
+                download: bool = True, as_uint8: bool = False):
     """Dataset of float32 RGB [0,1] images (image_size, image_size, 3), deterministic
     order, resized (and cached); and a SourceReport with the exact count.
+
+    `as_uint8` yields the cached uint8 images themselves, for `encode_batches`, which
+    converts whole batches: a per-image float conversion costs more than the shuffle
+    and batching together (benchmarks/pipeline.py).
 
     source: `tfds:NAME[:SPLIT]`, `folder:PATH`, `cifar10-jpg` or `sample`.
     split: `train`, `validation` or `test`. `seed` sets the order (a seeded shuffle of
@@ -153,12 +157,14 @@ def load_images(source: str, split: str, *, image_size: int, resize: str = "squa
     dataset = dataset.apply(tf.data.experimental.assert_cardinality(report.num_images))
     key = repr((source, split, sorted(common.items()), sorted(select.items())))
     dataset = _cache(dataset, cache, key)
+    if as_uint8:
+        return dataset, report
     return dataset.map(ops.to_unit_float, num_parallel_calls=AUTOTUNE), report
 
 
 def encode_fn(colorspace, with_extras: bool = False):
-    """Batch of RGB [0,1] -> (model_input, target); with extras, (rgb, extra) ->
-    ((model_input, extra), target)."""
+    """Batch of RGB (float [0,1] or uint8) -> (model_input, target); with extras,
+    (rgb, extra) -> ((model_input, extra), target)."""
     space = get_colorspace(colorspace)
     # XLA fuses the conversion's ~20 elementwise ops into one pass over the batch: the
     # Lab encode runs 5-10x faster on CPU (benchmarks/colorspace_profile.py), compiled
@@ -188,7 +194,8 @@ def encode_batches(images: tf.data.Dataset, colorspace, batch_size: int, *, shuf
                    seed: int = 0, extras: Optional[tf.data.Dataset] = None,
                    drop_remainder: bool = False,
                    shuffle_buffer: Optional[int] = None) -> tf.data.Dataset:
-    """(model_input, target) batches; with `extras` (a dataset aligned with `images`,
+    """(model_input, target) batches of `images` (float [0, 1] or uint8, see
+    `load_images(as_uint8=True)`); with `extras` (a dataset aligned with `images`,
     e.g. precomputed backbone embeddings) yields ((model_input, extra), target).
 
     Shuffles before batching, after zipping extras, so pairs stay aligned; reshuffled

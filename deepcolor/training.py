@@ -17,7 +17,7 @@ import tensorflow as tf
 
 import data_pipelines
 from deepcolor import metrics as metrics_lib
-from deepcolor.colorspaces import ColorSpace, get_colorspace
+from deepcolor.colorspaces import ColorSpace, get_colorspace, to_unit_rgb
 from deepcolor.config import BackboneConfig, RunConfig
 from deepcolor.models import backbone as backbone_lib
 from deepcolor.models import registry
@@ -45,7 +45,7 @@ class RunResult:
                 "run_dir": self.run_dir, "export_dir": self.export_dir, "reports": self.reports}
 
 
-def _load_splits(run: RunConfig, seed: int):
+def _load_splits(run: RunConfig, seed: int, as_uint8: bool = False):
     d = run.data
     out = {}
     for split in SPLITS:
@@ -53,7 +53,8 @@ def _load_splits(run: RunConfig, seed: int):
         out[split] = data_pipelines.load_images(
             d.source, split, image_size=d.image_size, resize=d.resize,
             drop_grayscale=d.drop_grayscale, limit=limit, seed=seed,
-            validation_fraction=d.validation_fraction, test_fraction=d.test_fraction)
+            validation_fraction=d.validation_fraction, test_fraction=d.test_fraction,
+            as_uint8=as_uint8)
         if out[split][1].num_images == 0:
             raise data_pipelines.DataSourceError(
                 f"{d.source} has no usable images in its {split} split")
@@ -64,7 +65,8 @@ def _embeddings(embedder, images, colorspace: ColorSpace, cache_path: str) -> np
     """Each image's backbone embedding, computed once and kept on disk for resumes."""
     if os.path.exists(cache_path):
         return np.load(cache_path)
-    inputs = images.map(colorspace.encode_input, num_parallel_calls=tf.data.AUTOTUNE)
+    inputs = images.map(lambda image: colorspace.encode_input(to_unit_rgb(image)),
+                        num_parallel_calls=tf.data.AUTOTUNE)
     emb = embedder.predict(inputs.batch(32), verbose=0).astype("float32")
     np.save(cache_path, emb)
     return emb
@@ -134,7 +136,7 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
     spec = registry.get(run.model)
     colorspace = get_colorspace(run.colorspace or spec.colorspace)
 
-    splits = _load_splits(run, seed)
+    splits = _load_splits(run, seed, as_uint8=True)  # encode_batches converts whole batches
     reports = {s: dataclasses.asdict(r) for s, (_, r) in splits.items()}
     for split, (_, report) in splits.items():
         log(f"  {split}: {report.num_images} images from {report.description}")

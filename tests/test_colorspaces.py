@@ -120,3 +120,13 @@ def test_get_colorspace_from_config_and_errors():
     assert isinstance(cs.get_colorspace("lab"), cs.LabSpace)
     with pytest.raises(ValueError, match="unknown colour space"):
         cs.get_colorspace("hsv")
+
+
+def test_rgb_to_lab_of_uint8_uses_exact_srgb_levels():
+    """Every one of the 256^3 / 8^3 sampled uint8 colours: the lookup-table path
+    agrees with the float path and with skimage."""
+    levels = np.arange(0, 256, 8, dtype=np.uint8)
+    grid = np.stack(np.meshgrid(levels, levels, levels, indexing="ij"), -1).reshape(-1, 1, 3)
+    from_bytes = cs.rgb_to_lab(grid).numpy()
+    np.testing.assert_allclose(from_bytes, cs.rgb_to_lab(grid / 255.0).numpy(), atol=2e-4)
+    np.testing.assert_allclose(from_bytes, skimage.color.rgb2lab(grid / 255.0), atol=2e-4)

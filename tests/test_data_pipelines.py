@@ -391,3 +391,20 @@ def test_encode_batches_order_remainder_and_reshuffle():
     run_b = encode_batches(images, "rgb", 5, shuffle=True, seed=7)
     first, second = epoch(run_a), epoch(run_a)
     assert first == epoch(run_b) and first != second and sorted(first) == sorted(second)
+
+
+@pytest.mark.parametrize("space", ["lab", "yuv", "rgb"])
+def test_uint8_images_encode_like_their_float_versions(tmp_path, space):
+    """load_images(as_uint8=True) + the batched encode == the float path: the cached
+    bytes are the same images, and Lab's lookup-table sRGB decode matches the power."""
+    make_numbered_folder(tmp_path / "imgs", 6)
+    kwargs = dict(image_size=8, test_fraction=0, validation_fraction=0)
+    source = f"folder:{tmp_path / 'imgs'}"
+    as_float, _ = load_images(source, "train", **kwargs)
+    as_bytes, _ = load_images(source, "train", as_uint8=True, **kwargs)
+    assert as_bytes.element_spec.dtype == tf.uint8
+    float_batches = list(encode_batches(as_float, space, 4, shuffle=False))
+    byte_batches = list(encode_batches(as_bytes, space, 4, shuffle=False))
+    for (x_f, y_f), (x_b, y_b) in zip(float_batches, byte_batches, strict=True):
+        np.testing.assert_allclose(x_b, x_f, atol=2e-6)
+        np.testing.assert_allclose(y_b, y_f, atol=2e-6)
