@@ -12,8 +12,8 @@ import pytest
 # test id -> (benchmark, extra arguments, section title, columns that must be positive)
 BENCHMARKS = {
     "pipeline": ("pipeline", [], "Input pipeline",
-                 ["loop img/s", "epoch 1 img/s", "cached img/s", "epoch 1 ratio",
-                  "cached ratio"]),
+                 ["loop img/s", "epoch 1 img/s", "cached img/s", "cached img/s before",
+                  "epoch 1 ratio", "cached ratio"]),
     # XLA compiles are the slow part: with and without XLA on the smallest model, and
     # the two-input path (gray + embedding) of a fusion head without.
     "train_step": ("train_step", ["--models", "unet004_model1", "--configs", "fp32", "bf16+XLA"],
