@@ -212,12 +212,12 @@ def test_cifar10_jpg_missing_archive_is_one_line(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not cifar10_module.cifar10_tar().is_file(),
+                    reason="../shared/datasets/cifar10-jpg.tar.gz is not here")
 def test_real_cifar10_jpg_matches_report_000_split(monkeypatch):
     """Report 000: CIFAR-10 as 40k train / 10k validation / 10k test. Unpacks the real
     archive into the repository's data/ (about 20 s the first time)."""
     monkeypatch.delenv("DEEPCOLOR_DATA_DIR")
-    if not cifar10_module.cifar10_tar().is_file():
-        pytest.skip("../shared/datasets/cifar10-jpg.tar.gz is not here")
     counts = {s: load_images("cifar10-jpg", s, image_size=32, validation_fraction=0.2,
                              cache=False)[1] for s in ("train", "validation", "test")}
     assert {s: r.num_images for s, r in counts.items()} == {
