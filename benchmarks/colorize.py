@@ -123,10 +123,7 @@ def main(argv=None) -> int:
         "default zlib level 6); `level 1` writes the same image at zlib level 1, for "
         "comparison.", "",
         common.table(rows, columns)]
-    text = "\n".join(body)
-    common.update_section(args.section, text, args.output)
-    print(text)
-    return 0
+    return common.publish(args.section, body, args.output)
 
 
 if __name__ == "__main__":

@@ -109,10 +109,7 @@ def main(argv=None) -> int:
         f"- Milliseconds per image on a batch of {BATCH} random RGB images, best of "
         f"{repeats}; TensorFlow runs use both cores, the skimage loop one.", "",
         common.table(rows, COLUMNS)]
-    text = "\n".join(body)
-    common.update_section(args.section, text, args.output)
-    print(text)
-    return 0
+    return common.publish(args.section, body, args.output)
 
 
 if __name__ == "__main__":

@@ -75,6 +75,14 @@ def update_section(title: str, body: str, path: Path = RESULTS) -> Path:
     return path
 
 
+def publish(section: str, body: List[str], output) -> int:
+    """Write `body` as the `## section` of `output`, print it; the exit status (0)."""
+    text = "\n".join(body)
+    update_section(section, text, output)
+    print(text)
+    return 0
+
+
 def timed(fn: Callable[[], object]) -> float:
     """Seconds `fn()` takes (wall clock)."""
     start = time.perf_counter()

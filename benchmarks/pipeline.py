@@ -213,10 +213,7 @@ def main(argv=None) -> int:
         "### Stage profile (milliseconds of wall time per image; tf stages run in parallel "
         "over the 2 cores, each alone)", "",
         common.table(profiles, PROFILE_COLUMNS)]
-    text = "\n".join(body)
-    common.update_section(args.section, text, args.output)
-    print(text)
-    return 0
+    return common.publish(args.section, body, args.output)
 
 
 if __name__ == "__main__":

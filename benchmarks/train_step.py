@@ -157,10 +157,7 @@ def main(argv=None) -> int:
     body += ["", "No GPU figures: this machine has no GPU and none was available to this "
              "work. On a GPU run `python -m benchmarks.train_step --full-batch` (TensorFlow) "
              "or the JAX variant (section below)."]
-    text = "\n".join(body)
-    common.update_section(args.section, text, args.output)
-    print(text)
-    return 0
+    return common.publish(args.section, body, args.output)
 
 
 if __name__ == "__main__":

@@ -101,10 +101,7 @@ def main(argv=None) -> int:
         "- Every step XLA-compiled (JAX); `compile s` = first step (trace + compile). "
         "Median of the timed steps after it; synthetic batches, Adam + MSE, random weights.",
         "", common.table(rows, columns)]
-    text = "\n".join(body)
-    common.update_section(args.section, text, args.output)
-    print(text)
-    return 0
+    return common.publish(args.section, body, args.output)
 
 
 if __name__ == "__main__":
