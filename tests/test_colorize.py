@@ -1,5 +1,4 @@
 """`deepcolor colorize`: full resolution, folders, bad files, overwrite, --compare."""
-import os
 import subprocess
 import sys
 import time
@@ -144,10 +143,11 @@ def test_clashing_output_names_fail(tmp_path, model_file, capsys):
     (["empty_dir", "--model", "MODEL", "--out", "o"], "no images"),
     (["in.jpg", "--model", "in.jpg", "--out", "o"], "cannot load model"),
 ])
-def test_misuse_exits_2_with_one_line(tmp_path, model_file, capsys, args, message):
+def test_misuse_exits_2_with_one_line(tmp_path, model_file, capsys, monkeypatch, args,
+                                      message):
     _photo(tmp_path / "in.jpg", (8, 8))
     (tmp_path / "empty_dir").mkdir()
-    os.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)
     args = [model_file if a == "MODEL" else a for a in args]
     assert colorize.main(args) == 2
     err = capsys.readouterr().err.strip()
