@@ -32,7 +32,7 @@ from PIL import Image
 
 import data_pipelines
 from benchmarks import common, photos
-from data_pipelines import ops
+from data_pipelines import ops, plan
 from data_pipelines.folder import select_files
 from data_pipelines.pipeline import prepare_fn
 
@@ -88,7 +88,7 @@ def full_scale_images(paths: List[str], size: int) -> tf.data.Dataset:
             .map(prepare, num_parallel_calls=AUTOTUNE, deterministic=True).cache())
 
 
-def tf_stages(paths: List[str], size: int, full_scale: bool) -> Dict[str, float]:
+def tf_stages(paths: List[str], headers, size: int, full_scale: bool) -> Dict[str, float]:
     """Seconds of each stage run alone as a parallel tf.data pass over `paths`."""
     files = tf.data.Dataset.from_tensor_slices(paths)
 
@@ -101,7 +101,9 @@ def tf_stages(paths: List[str], size: int, full_scale: bool) -> Dict[str, float]
 
     prepare = prepare_fn(size, "squash", ops.MAX_PIXELS)
     stages = {"decode": run(decode(size)),
-              "decode+resize": run(lambda p: prepare(tf.io.read_file(p)))}
+              "decode+resize before": run(lambda p: prepare(tf.io.read_file(p))),
+              "decode+resize": common.timed(lambda: consume(
+                  plan.planned_dataset(paths, headers, size).batch(BATCH)))}
     if full_scale:
         stages["decode full"] = run(decode(None))
     # The colour-space encode alone: batches of in-memory uint8 images.
@@ -122,7 +124,7 @@ def measure(source: str, label: str, size: int, limit: int, loop_limit: int,
         photos_root = source.split(":", 1)[1]
     else:
         root = data_pipelines.cifar10.ensure_extracted()
-    paths, _, _, _ = select_files(photos_root or root, "train", limit=limit, **split)
+    paths, _, _, _, headers = select_files(photos_root or root, "train", limit=limit, **split)
     n = len(paths)
     images, _ = data_pipelines.load_images(source, "train", image_size=size, limit=limit,
                                            as_uint8=True, **split)
@@ -153,7 +155,7 @@ def measure(source: str, label: str, size: int, limit: int, loop_limit: int,
     profile = {"source": row["source"], "size": size}
     profile.update({f"loop {k} ms": 1e3 * v / len(loop_paths) for k, v in loop.items()})
     profile.update({f"tf {k} ms": 1e3 * v / n
-                    for k, v in tf_stages(paths, size, full_scale).items()})
+                    for k, v in tf_stages(paths, headers, size, full_scale).items()})
     return row, profile
 
 
@@ -161,7 +163,8 @@ ROW_COLUMNS = ["source", "size", "images", "loop img/s", "epoch 1 img/s", "cache
                "cached img/s before", "epoch 1 ratio", "cached ratio", "epoch 1 img/s, full-scale decode",
                "reduced-scale decode speed-up", "met"]
 PROFILE_COLUMNS = ["source", "size", "loop decode ms", "loop resize ms", "loop lab ms",
-                   "tf decode ms", "tf decode full ms", "tf decode+resize ms", "tf lab encode ms"]
+                   "tf decode ms", "tf decode full ms", "tf decode+resize before ms",
+                   "tf decode+resize ms", "tf lab encode ms"]
 
 
 def main(argv=None) -> int:

@@ -108,7 +108,8 @@ def select_files(root, split: str, *, limit: Optional[int] = None, seed: int = 0
                  max_pixels: int = ops.MAX_PIXELS):
     """Good image paths of one split in pipeline order, and what was left out.
 
-    Returns (paths, skipped [(path, reason)], dropped_grayscale, how_split). With a
+    Returns (paths, skipped [(path, reason)], dropped_grayscale, how_split, headers),
+    headers being each path's `plan.Header` (format, width, height). With a
     `limit`, files are validated in chunks until `limit` good ones are found, so a
     quick preset on a big folder does not check every file.
     """
@@ -122,7 +123,7 @@ def select_files(root, split: str, *, limit: Optional[int] = None, seed: int = 0
     chosen, how = split_entries(entries, split, validation_fraction, test_fraction)
     ordered = _rank(chosen, salt=f"{seed}/")
     cache = ValidationCache(root, max_pixels)
-    paths, skipped, dropped, start = [], [], 0, 0
+    paths, headers, skipped, dropped, start = [], [], [], 0, 0
     while start < len(ordered) and (limit is None or len(paths) < limit):
         # Chunks with head-room for bad and gray files; everything when no limit.
         size = len(ordered) if limit is None else max(2 * (limit - len(paths)), 512)
@@ -135,6 +136,7 @@ def select_files(root, split: str, *, limit: Optional[int] = None, seed: int = 0
                 dropped += 1
             else:
                 paths.append(str(root / rel))
+                headers.append(cache.header(rel))
     if limit is not None:
-        paths = paths[:limit]
-    return paths, sorted(skipped), dropped, how
+        paths, headers = paths[:limit], headers[:limit]
+    return paths, sorted(skipped), dropped, how, headers

@@ -17,7 +17,7 @@ from typing import Optional, Union
 import tensorflow as tf
 
 from deepcolor.colorspaces import get_colorspace
-from data_pipelines import cifar10, ops, sample, tfds_source
+from data_pipelines import cifar10, ops, plan, sample, tfds_source
 from data_pipelines.folder import GRAY_CHROMA, check_split, select_files
 from data_pipelines.report import DataSourceError, SourceReport
 
@@ -65,11 +65,10 @@ def _sample_dataset(split, seed, limit, drop_grayscale, gray_threshold, image_si
 
 
 def _file_dataset(source, root, split, image_size, resize, max_pixels, description, **select):
-    paths, skipped, dropped, how = select_files(root, split, max_pixels=max_pixels, **select)
-    prepare = prepare_fn(image_size, resize, max_pixels)
-    dataset = tf.data.Dataset.from_tensor_slices(tf.constant(paths, tf.string)).map(
-        lambda path: prepare(tf.io.read_file(path)), num_parallel_calls=AUTOTUNE,
-        deterministic=True)
+    paths, skipped, dropped, how, headers = select_files(root, split, max_pixels=max_pixels,
+                                                         **select)
+    # Each file decoded by the plan its header calls for (no per-image control flow).
+    dataset = plan.planned_dataset(paths, headers, image_size, resize, max_pixels)
     text = f"{description}: {len(paths)} {split} images ({how})"
     if skipped:
         text += f", {len(skipped)} bad files skipped"

@@ -34,13 +34,14 @@ from PIL import Image
 
 from data_pipelines import ops
 from data_pipelines.paths import data_dir
+from data_pipelines.plan import Header
 
 # Images smaller than this on a side carry too little to learn colour from (a 1x1
 # image is one colour); CIFAR-10's 32 px is the smallest real data we use.
 MIN_SIDE = 8
 FORMATS = {"JPEG", "MPO", "PNG", "BMP", "GIF"}  # MPO: multi-picture JPEG from cameras
 _BATCH = 256
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2  # 2: entries keep the header (format, width, height) for decode plans
 
 # (reason or None if good, mean chroma or None if bad)
 Check = Tuple[Optional[str], Optional[float]]
@@ -48,27 +49,35 @@ Check = Tuple[Optional[str], Optional[float]]
 
 def header_problem(path: str, max_pixels: int = ops.MAX_PIXELS) -> Optional[str]:
     """Why the file cannot be used, judged from its header alone, or None."""
+    return read_header(path, max_pixels)[0]
+
+
+def read_header(path: str, max_pixels: int = ops.MAX_PIXELS) -> Tuple[Optional[str],
+                                                                      Optional[Header]]:
+    """(why the file cannot be used or None, its header if it can be read)."""
+    header = None
     try:
         if os.path.getsize(path) == 0:
-            return "empty file"
+            return "empty file", None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as image:
                 fmt, (width, height) = image.format, image.size
+                header = Header(fmt, width, height)
     except Image.DecompressionBombError as error:
-        return f"too large to decode ({error})"
+        return f"too large to decode ({error})", None
     except Exception as error:  # PIL raises many types for garbage; all mean "unreadable"
-        return f"not a readable image ({type(error).__name__})"
+        return f"not a readable image ({type(error).__name__})", None
     if fmt not in FORMATS:
-        return f"unsupported format {fmt} (use JPEG, PNG, BMP or GIF)"
+        return f"unsupported format {fmt} (use JPEG, PNG, BMP or GIF)", header
     if min(width, height) < MIN_SIDE:
-        return f"too small ({width}x{height} px; minimum side {MIN_SIDE})"
+        return f"too small ({width}x{height} px; minimum side {MIN_SIDE})", header
     is_jpeg = fmt in ("JPEG", "MPO")
     reduction = ops.JPEG_RATIOS[-1] ** 2 if is_jpeg else 1
     if width * height / reduction > max_pixels:
         how = "even at 1/8 JPEG scale" if is_jpeg else "not a JPEG, so no reduced-scale decode"
-        return f"too large ({width}x{height} px > {max_pixels} px limit, {how})"
-    return None
+        return f"too large ({width}x{height} px > {max_pixels} px limit, {how})", header
+    return None, header
 
 
 def _clean_tf_error(error: Exception) -> str:
@@ -110,7 +119,8 @@ def decode_checks(paths: List[str], max_pixels: int = ops.MAX_PIXELS) -> List[Ch
 
 
 class ValidationCache:
-    """Per-folder record of checked files: relpath -> [size, mtime_ns, reason, chroma]."""
+    """Per-folder record of checked files:
+    relpath -> [size, mtime_ns, reason, chroma, format, width, height]."""
 
     def __init__(self, root: Path, max_pixels: int = ops.MAX_PIXELS):
         self.root = Path(root)
@@ -130,16 +140,21 @@ class ValidationCache:
         stale = [f for f in files if self.entries.get(f[0], [None, None])[:2] != [f[1], f[2]]]
         if stale:
             absolute = [str(self.root / rel) for rel, _, _ in stale]
-            reasons = [header_problem(path, self.max_pixels) for path in absolute]
+            reasons, headers = zip(*[read_header(path, self.max_pixels) for path in absolute])
             to_decode = [i for i, reason in enumerate(reasons) if reason is None]
             decoded = decode_checks([absolute[i] for i in to_decode], self.max_pixels)
             checks: List[Check] = [(reason, None) for reason in reasons]
             for i, result in zip(to_decode, decoded):
                 checks[i] = result
-            for (rel, size, mtime), (reason, chroma) in zip(stale, checks):
-                self.entries[rel] = [size, mtime, reason, chroma]
+            for (rel, size, mtime), (reason, chroma), header in zip(stale, checks, headers):
+                self.entries[rel] = [size, mtime, reason, chroma,
+                                     *(header or (None, None, None))]
             self._save()
-        return [tuple(self.entries[rel][2:]) for rel, _, _ in files]
+        return [tuple(self.entries[rel][2:4]) for rel, _, _ in files]
+
+    def header(self, rel: str) -> Header:
+        """The header of a file `check` has seen."""
+        return Header(*self.entries[rel][4:7])
 
     def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
