@@ -150,6 +150,19 @@ def test_resize_pad_letterboxes_with_black():
     assert out[2:6].max(axis=-1).min() > 200
 
 
+@pytest.mark.parametrize("mode", ["squash", "center_crop", "pad"])
+def test_enlarging_without_the_antialias_kernel_gives_the_same_values(mode):
+    """Enlarging takes the plain bilinear kernel (faster); it must equal the antialiased one."""
+    image = RNG.integers(0, 256, (12, 10, 3), dtype=np.uint8)
+    out = run_both(functools.partial(ops.resize_image, image_size=40, mode=mode), image)
+    square = tf.cast(image, tf.float32)
+    if mode == "center_crop":
+        square = square[1:11]
+    reference = (tf.image.resize_with_pad(square, 40, 40, antialias=True) if mode == "pad"
+                 else tf.image.resize(square, (40, 40), antialias=True))
+    np.testing.assert_allclose(out, reference, atol=1e-3)
+
+
 def test_resize_same_size_is_exact_and_modes_are_checked():
     image = RNG.integers(0, 256, (16, 16, 3), dtype=np.uint8)
     out = run_both(functools.partial(ops.resize_image, image_size=16, mode="squash"), image)
