@@ -80,8 +80,8 @@ def resize_image(image, image_size: int, mode: str = "squash") -> tf.Tensor:
     squash: plain resize (aspect ratio not kept); center_crop: the central square,
     then resize; pad: letterbox, the longer side fits and black bars fill the rest.
     Bilinear with antialiasing, whose weights are non-negative, so no overshoot.
-    Enlarging skips the antialiasing kernel: it computes the same bilinear values
-    (within 1e-4 levels) 2.5x slower (CIFAR-10 to 224 px, benchmarks/pipeline.py).
+    Enlarging skips the antialiasing kernel: there it computes the same bilinear
+    values (tested), through a slower general resampling op.
     """
     check_resize_mode(mode)
     image = tf.cast(image, tf.float32)

@@ -8,8 +8,8 @@ scale 1, 1/2, 1/4 or 1/8 (`ops.jpeg_ratio_index`, same rule), another format by
 control flow, and `choose_from_datasets` interleaves the groups back into file order.
 
 Why: inside `tf.data` each `tf.cond`/`tf.switch_case` is a function call per image.
-For small images those calls cost as much as the decode itself; the planned pipeline
-decodes CIFAR-10 about 1.8x faster (benchmarks/pipeline.py, results/benchmarks.md).
+For small images those calls cost as much as the decode; planned, CIFAR-10 decodes and
+resizes in about half the time (stage profile in results/benchmarks.md).
 """
 from __future__ import annotations
 

@@ -58,7 +58,7 @@ def _srgb_to_linear(rgb: tf.Tensor) -> tf.Tensor:
 
 
 # sRGB decoding of the 256 uint8 levels, computed once in float64: for uint8 input
-# a lookup replaces the per-pixel power (the pipeline's Lab encode is 2x faster).
+# a lookup replaces the per-pixel power.
 _LINEAR_OF_UINT8 = np.where(np.arange(256) / 255.0 > 0.04045,
                             ((np.arange(256) / 255.0 + 0.055) / 1.055) ** 2.4,
                             np.arange(256) / 255.0 / 12.92).astype(np.float32)
