@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -96,11 +97,20 @@ def serve(args) -> int:
         timer = threading.Timer(args.max_seconds, server.shutdown)
         timer.daemon = True
         timer.start()
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        # Ctrl-C asks the serving loop to stop, from a helper thread (shutdown() waits for
+        # the loop). A KeyboardInterrupt raised wherever the main thread happens to be can
+        # be swallowed there and leave the server running.
+        def stop(signum, frame):
+            print("\nstopping", file=sys.stderr, flush=True)
+            threading.Thread(target=server.shutdown, daemon=True).start()
+        previous = signal.signal(signal.SIGINT, stop)
     try:
         server.serve_forever()
-    except KeyboardInterrupt:
-        print("\nstopping", file=sys.stderr)
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
         if timer:
             timer.cancel()
         server.server_close()
