@@ -37,7 +37,7 @@ def test_run_writes_every_artefact(finished_run):
         assert (out / name).is_file(), name
     config = json.loads((out / "config.json").read_text())
     assert config["environment"]["versions"]["tensorflow"]
-    assert config["config"]["runs"][1]["model"] == "fusion001"
+    assert config["config"]["runs"][1]["model"] == "koalarization"
     table = (out / "table.md").read_text()
     assert "STAND-IN" in table and "RANDOM init" in table and "mse (report)" in table
     run_root = config["run_folder"]
