@@ -7,7 +7,6 @@ average at start: on a shared 2-core machine the load changes the numbers.
 """
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import sys
@@ -15,16 +14,13 @@ import time
 from pathlib import Path
 from typing import Callable, Dict, List, Sequence
 
+from deepcolor.reporting import load_average  # noqa: F401  (used by every benchmark)
+
 RESULTS = Path("results") / "benchmarks.md"
 TITLE = "# Benchmarks"
 INTRO = ("Speed of the suite on the machine named in each section. Every number below was "
          "printed by the command given with it. No GPU was available to this work: no GPU "
          "figures were measured; the commands to measure them are given.")
-
-
-def load_average() -> float:
-    """The 1-minute load average (how many runnable processes share the cores)."""
-    return os.getloadavg()[0]
 
 
 def machine() -> Dict:

@@ -24,7 +24,7 @@ from data_pipelines.report import DataSourceError, SourceReport
 
 AUTOTUNE = tf.data.AUTOTUNE
 SOURCES = "tfds:NAME[:SPLIT], folder:PATH, cifar10-jpg or sample"
-SHUFFLE_BUDGET_BYTES = 1 << 30  # the shuffle buffer holds float32 images: cap its memory
+SHUFFLE_BUDGET_BYTES = 1 << 30  # the shuffle buffer holds whole images: cap its memory
 
 
 def prepare_fn(image_size: int, resize: str, max_pixels: int):

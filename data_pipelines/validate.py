@@ -47,14 +47,10 @@ _CACHE_VERSION = 2  # 2: entries keep the header (format, width, height) for dec
 Check = Tuple[Optional[str], Optional[float]]
 
 
-def header_problem(path: str, max_pixels: int = ops.MAX_PIXELS) -> Optional[str]:
-    """Why the file cannot be used, judged from its header alone, or None."""
-    return read_header(path, max_pixels)[0]
-
-
 def read_header(path: str, max_pixels: int = ops.MAX_PIXELS) -> Tuple[Optional[str],
                                                                       Optional[Header]]:
-    """(why the file cannot be used or None, its header if it can be read)."""
+    """(why the file cannot be used, judged from its header alone, or None; the header
+    if it can be read)."""
     header = None
     try:
         if os.path.getsize(path) == 0:

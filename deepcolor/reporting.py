@@ -14,6 +14,15 @@ _PACKAGES = ("tensorflow", "keras", "tensorflow-datasets", "tensorflow-hub", "nu
              "scikit-image", "opencv-python-headless", "pandas", "matplotlib")
 
 
+def load_average() -> float:
+    """The 1-minute load average (processes sharing the cores); NaN where the OS has none.
+    On a shared machine it explains a run's speed, so results record it."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return float("nan")
+
+
 def environment() -> dict:
     """Library versions and hardware, saved with every result."""
     import tensorflow as tf

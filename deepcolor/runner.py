@@ -275,13 +275,6 @@ def _write_results(module, config, results, out_dir, run_root, env, policy, comm
     return os.path.join(out_dir, "table.md")
 
 
-def _load_average() -> str:
-    try:
-        return f"{os.getloadavg()[0]:.2f}"
-    except OSError:  # not available on every platform
-        return "unknown"
-
-
 def main(module, argv=None) -> int:
     """Command-line entry of an experiment module; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -324,12 +317,13 @@ def _execute(module, config, args, command, log) -> int:
         log(f"note: {config.stand_in}")
     run_root = _run_dir(args.runs_dir, config)
     log(f"run folder (models, checkpoints; resumable): {run_root}")
-    started, load_start = time.time(), _load_average()
+    started, load_start = time.time(), reporting.load_average()
     results = _train_all(config, run_root, strategy, args.jit_compile, log)
     # Wall time of this invocation (a resumed run counts only its own part) and the
     # machine's load around it: on a shared CPU both explain the time taken.
     env["wall_time"] = (f"{(time.time() - started) / 60:.1f} min wall time, 1-minute load "
-                        f"average {load_start} at start and {_load_average()} at end")
+                        f"average {load_start:.2f} at start and "
+                        f"{reporting.load_average():.2f} at end")
     out_dir = _results_dir(args.results_dir, config, args.overwrite, log)
     table = _write_results(module, config, results, out_dir, run_root, env, policy, command)
     if hasattr(module, "write_summary"):  # e.g. the leaderboard's results/leaderboard.md
