@@ -11,7 +11,7 @@ times, on the same batch in one process (so under the same machine load):
   `tf.pow` for the sRGB curve and the cube root, `unstack`/`stack` for L, a, b;
 * `colorspaces.rgb_to_lab` now: `exp(p * log(x))` instead of `tf.pow` (Eigen's float
   pow is not vectorised; exp and log are) and one 3x3 matmul for L, a, b;
-* the pipeline's batch encode, `data_pipelines.encode_fn("lab")`: the same maths
+* the pipeline's batch encode, `data_pipelines.encode_fn(_enc("lab"))`: the same maths
   compiled by XLA into one fused pass;
 * and `lab_to_rgb` before and after (the colorize and evaluation path).
 """
@@ -22,6 +22,7 @@ import argparse
 import numpy as np
 import tensorflow as tf
 
+from deepcolor.train.data import encoder as _enc
 from benchmarks import common
 from deepcolor import colorspaces as cs
 
@@ -79,7 +80,7 @@ def profile(size: int, repeats: int, rng) -> dict:
     row = {"size": size, "skimage rgb2lab ms": per_image_ms(skimage_loop, x, repeats),
            "before: rgb_to_lab ms": per_image_ms(tf.function(old_rgb_to_lab), x, repeats),
            "now: rgb_to_lab ms": per_image_ms(tf.function(cs.rgb_to_lab), x, repeats),
-           "now: pipeline encode (XLA) ms": per_image_ms(tf.function(encode_fn("lab")), x,
+           "now: pipeline encode (XLA) ms": per_image_ms(tf.function(encode_fn(_enc("lab"))), x,
                                                         repeats),
            "before: lab_to_rgb ms": per_image_ms(tf.function(old_lab_to_rgb), lab, repeats),
            "now: lab_to_rgb ms": per_image_ms(tf.function(cs.lab_to_rgb), lab, repeats)}

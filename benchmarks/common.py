@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Callable, Dict, List, Sequence
 
-from deepcolor.reporting import load_average  # noqa: F401  (used by every benchmark)
+from deepcolor.train.environment import load_average  # noqa: F401  (used by every benchmark)
 
 RESULTS = Path("results") / "benchmarks.md"
 TITLE = "# Benchmarks"
@@ -24,8 +24,8 @@ INTRO = ("Speed of the suite on the machine named in each section. Every number 
 
 
 def machine() -> Dict:
-    """deepcolor.reporting.environment() plus the load average, taken now."""
-    from deepcolor.reporting import environment
+    """deepcolor.train.environment.environment() plus the load average, taken now."""
+    from deepcolor.train.environment import environment
 
     env = environment()
     env["load_average_1min"] = round(load_average(), 2)
@@ -87,7 +87,7 @@ def timed(fn: Callable[[], object]) -> float:
 
 
 def table(rows: List[Dict], columns: Sequence[str]) -> str:
-    from deepcolor.reporting import markdown_table
+    from deepcolor.tables import markdown_table
 
     return markdown_table(rows, columns)
 

@@ -5,7 +5,7 @@
 
 Both sides do the same work per image, into the Lab model input and target:
 
-* tf.data (the suite, as `deepcolor.training` uses it): `data_pipelines.load_images(...,
+* tf.data (the suite, as `deepcolor.train.data` uses it): `data_pipelines.load_images(...,
   as_uint8=True)` (read, decode, resize, cache as uint8) then `encode_batches(...,
   "lab", 32, shuffle=True)`, consumed in Python as `model.fit` would. Epoch 1 fills
   the cache; epoch 2 reads it ("cached"). The XLA compile of the encode for full
@@ -32,6 +32,7 @@ import tensorflow as tf
 from PIL import Image
 
 import data_pipelines
+from deepcolor.train.data import encoder as _enc
 from benchmarks import common, photos
 from data_pipelines import ops, plan
 from data_pipelines.folder import select_files
@@ -111,7 +112,7 @@ def tf_stages(paths: List[str], headers, size: int, full_scale: bool) -> Dict[st
     images = tf.data.Dataset.from_tensor_slices(paths).map(
         lambda p: prepare(tf.io.read_file(p)), num_parallel_calls=AUTOTUNE).cache()
     consume(images)
-    encoded = data_pipelines.encode_batches(images, "lab", BATCH, shuffle=False)
+    encoded = data_pipelines.encode_batches(images, _enc("lab"), BATCH, shuffle=False)
     consume(encoded)  # compiles the encode for the batch shapes
     stages["lab encode"] = common.timed(lambda: consume(encoded))
     return stages
@@ -129,7 +130,7 @@ def measure(source: str, label: str, size: int, limit: int, loop_limit: int,
     n = len(paths)
     images, _ = data_pipelines.load_images(source, "train", image_size=size, limit=limit,
                                            as_uint8=True, **split)
-    batches = data_pipelines.encode_batches(images, "lab", BATCH, shuffle=True)
+    batches = data_pipelines.encode_batches(images, _enc("lab"), BATCH, shuffle=True)
     # The encode's XLA compile for full batches happens once per process and colour
     # space (encode_fn is shared by every pipeline), not once per epoch: paid here,
     # reported apart. The last, partial batch still compiles inside epoch 1.
@@ -153,7 +154,7 @@ def measure(source: str, label: str, size: int, limit: int, loop_limit: int,
            "epoch 1 ratio": n / first / loop_rate,
            "cached ratio": n / cached / loop_rate}
     if full_scale:
-        full = data_pipelines.encode_batches(full_scale_images(paths, size), "lab", BATCH,
+        full = data_pipelines.encode_batches(full_scale_images(paths, size), _enc("lab"), BATCH,
                                              shuffle=True)
         seconds = common.timed(lambda: consume(full))
         row["epoch 1 img/s, full-scale decode"] = n / seconds

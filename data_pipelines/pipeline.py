@@ -17,7 +17,6 @@ from typing import Optional, Union
 
 import tensorflow as tf
 
-from deepcolor.colorspaces import get_colorspace
 from data_pipelines import cifar10, ops, plan, sample, tfds_source
 from data_pipelines.folder import GRAY_CHROMA, check_split, select_files
 from data_pipelines.report import DataSourceError, SourceReport
@@ -162,19 +161,23 @@ def load_images(source: str, split: str, *, image_size: int, resize: str = "squa
     return dataset.map(ops.to_unit_float, num_parallel_calls=AUTOTUNE), report
 
 
-def encode_fn(colorspace, with_extras: bool = False):
+def encode_fn(encode, with_extras: bool = False):
     """Batch of RGB (float [0,1] or uint8) -> (model_input, target); with extras,
-    (rgb, extra) -> ((model_input, extra), target)."""
-    return _encode_fn(get_colorspace(colorspace), with_extras)
+    (rgb, extra) -> ((model_input, extra), target).
+
+    `encode` is the colour space's forward direction (e.g. deepcolor's
+    `ColorSpace.encode`): the pipeline is handed it and imports nothing of deepcolor.
+    """
+    return _encode_fn(encode, with_extras)
 
 
 @functools.lru_cache(maxsize=None)
-def _encode_fn(space, with_extras: bool):
+def _encode_fn(encode_rgb, with_extras: bool):
     # XLA fuses the conversion's ~20 elementwise ops into one pass over the batch: the
     # Lab encode runs 5-10x faster on CPU (benchmarks/colorspace_profile.py). One
     # compiled function per colour space for the whole process: an experiment that
     # trains 16 models on 3 splits compiles each batch shape once, not 48 times.
-    encode = tf.function(space.encode, jit_compile=True)
+    encode = tf.function(encode_rgb, jit_compile=True)
     if with_extras:
         def encode_with_extras(rgb, extra):
             model_input, target = encode(rgb)
@@ -195,7 +198,7 @@ def _shuffle_buffer(dataset: tf.data.Dataset, batch_size: int) -> int:
     return min(fit, cardinality) if cardinality > 0 else fit
 
 
-def encode_batches(images: tf.data.Dataset, colorspace, batch_size: int, *, shuffle: bool,
+def encode_batches(images: tf.data.Dataset, encode, batch_size: int, *, shuffle: bool,
                    seed: int = 0, extras: Optional[tf.data.Dataset] = None,
                    drop_remainder: bool = False,
                    shuffle_buffer: Optional[int] = None) -> tf.data.Dataset:
@@ -211,6 +214,6 @@ def encode_batches(images: tf.data.Dataset, colorspace, batch_size: int, *, shuf
         buffer = shuffle_buffer or _shuffle_buffer(dataset, batch_size)
         dataset = dataset.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
-    dataset = dataset.map(encode_fn(colorspace, extras is not None),
+    dataset = dataset.map(encode_fn(encode, extras is not None),
                           num_parallel_calls=AUTOTUNE, deterministic=True)
     return dataset.prefetch(AUTOTUNE)

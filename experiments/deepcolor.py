@@ -35,8 +35,11 @@ from __future__ import annotations
 import os
 import sys
 
-from deepcolor import runner
-from deepcolor.config import DataConfig, ExperimentConfig, RunConfig
+from data_pipelines.paths import data_dir
+from deepcolor.errors import UsageError
+from deepcolor.train import claims, runner
+from deepcolor.train.config import BackboneConfig, DataConfig, ExperimentConfig, RunConfig
+from deepcolor.train.experiment import Experiment
 
 PRESETS = {
     "default": "U-Net, DenseNet121, MobileNet (random init) on 1000 CIFAR-10 images, 32px, "
@@ -50,24 +53,41 @@ TABLE1 = {"U-Net": {10: (0.006, 23.229), 30: (0.006, 23.799)},
           "DenseNet": {10: (0.014, 19.073), 30: (0.013, 19.468)},
           "MobileNet": {10: (0.049, 13.366), 30: (0.053, 13.102)}}
 REPORT_EPOCHS = (10, 30)
-
-
-def _data_root() -> str:
-    return os.environ.get("DEEPCOLOR_DATA", "data")
+ENCODERS = {"densenet003": "densenet121", "mobilenet003": "mobilenet"}
 
 
 def run_name(model: str, report_epochs: int) -> str:
     return f"{model}, {report_epochs}-epoch column"
 
 
+def _claims() -> list:
+    """Report 003's claims on Table 1 (section IV): U-Net best, then DenseNet, MobileNet
+    worst, in each column, by MSE and by PSNR; and the 30- vs 10-epoch change in PSNR
+    has the sign of the report's ("extended training moderately benefits U-Net and
+    DenseNet")."""
+    out = []
+    order = ["U-Net", "DenseNet", "MobileNet"]
+    for e in REPORT_EPOCHS:
+        for metric in ("mse", "psnr"):
+            out.append(claims.ranking(f"{e}-epoch column: U-Net best, then DenseNet, MobileNet "
+                                      f"worst ({metric})", [run_name(m, e) for m in order], metric))
+    for label in MODELS:
+        gain = TABLE1[label][30][1] - TABLE1[label][10][1]
+        longer, shorter = run_name(label, 30), run_name(label, 10)
+        pair = (longer, shorter) if gain > 0 else (shorter, longer)
+        out.append(claims.Better(f"{label}: {'more' if gain > 0 else 'fewer'} epochs give a "
+                                 f"higher PSNR (report {gain:+.2f} dB)", [pair], "psnr"))
+    return out
+
+
 def _runs(data: DataConfig, epochs: dict, batch_size: int, weights) -> list:
     runs = []
     for label, model in MODELS.items():
-        options = {} if model == "unet003" else {"weights": weights}
+        encoder = BackboneConfig(arch=ENCODERS[model], weights=weights) if model in ENCODERS else None
         for report_epochs in REPORT_EPOCHS:
             mse, psnr = TABLE1[label][report_epochs]
             runs.append(RunConfig(run_name(label, report_epochs), model, data,
-                                  model_options=dict(options), learning_rate=1e-4,
+                                  backbone=encoder, learning_rate=1e-4,
                                   batch_size=batch_size, epochs=epochs[report_epochs],
                                   paper={"mse": mse, "psnr": psnr}))
     return runs
@@ -79,7 +99,7 @@ def get_config(preset: str) -> ExperimentConfig:
                           label="CIFAR-10 (stand-in)")
         return ExperimentConfig(
             "deepcolor", preset, "003", "Report 003 (DeepColor): Table 1, MSE and PSNR",
-            _runs(data, {10: 1, 30: 3}, 8, None),
+            _runs(data, {10: 1, 30: 3}, 8, None), claims=_claims(),
             stand_in="1000 CIFAR-10 images at 32x32 for COCO/Places365/ADE20K at 256x256; "
                      "1 and 3 epochs for 10 and 30; batch 8 for 383; DenseNet121 and "
                      "MobileNet randomly initialised",
@@ -89,46 +109,17 @@ def get_config(preset: str) -> ExperimentConfig:
                    "Rows named '10-epoch column' / '30-epoch column' hold Table 1's numbers "
                    "for 10 / 30 epochs; the epochs column gives what we trained."])
     if preset == "paper":
-        data = DataConfig(source=f"folder:{os.path.join(_data_root(), 'deepcolor003')}",
+        data = DataConfig(source=f"folder:{os.path.join(data_dir(), 'deepcolor003')}",
                           image_size=256, label="COCO + Places365 + ADE20K (12k train, 3k val)")
         return ExperimentConfig(
             "deepcolor", preset, "003", "Report 003 (DeepColor): Table 1, MSE and PSNR",
-            _runs(data, {10: 10, 30: 30}, 383, "imagenet"),
-            expected_runtime="hours on one GPU")
-    raise runner.UsageError(f"unknown preset {preset!r}")
+            _runs(data, {10: 10, 30: 30}, 383, "imagenet"), claims=_claims(), seeds=[0, 1, 2],
+            expected_runtime="hours on one GPU (each of 3 seeds)")
+    raise UsageError(f"unknown preset {preset!r}")
 
 
-def assess(results, config) -> list:
-    """Report 003's claims on Table 1: U-Net best, MobileNet worst, 30 vs 10 epochs."""
-    done = {r.name: r.metrics for r in results}
-    verdicts = []
-    caveat = " (stand-in data, random encoders)" if config.stand_in else ""
-    for report_epochs in REPORT_EPOCHS:
-        rows = {label: done.get(run_name(label, report_epochs)) for label in MODELS}
-        if not all(rows.values()):
-            continue
-        by_mse = sorted(rows, key=lambda m: rows[m]["mse"])
-        by_psnr = sorted(rows, key=lambda m: -rows[m]["psnr"])
-        report = " < ".join(sorted(MODELS, key=lambda m: TABLE1[m][report_epochs][0]))
-        ours = ", ".join(f"{m} {rows[m]['mse']:.4f} / {rows[m]['psnr']:.2f} dB" for m in MODELS)
-        holds = by_mse == ["U-Net", "DenseNet", "MobileNet"] and by_psnr == by_mse
-        verdicts.append(
-            f"{report_epochs}-epoch column, 'U-Net best, then DenseNet, MobileNet worst' "
-            f"(report MSE order {report}): ours MSE / PSNR {ours}; MSE order "
-            f"{' < '.join(by_mse)}, PSNR order {' > '.join(by_psnr)}; "
-            f"{'supported' if holds else 'not supported'} by this run{caveat}.")
-    for label in MODELS:
-        short, long = (done.get(run_name(label, e)) for e in REPORT_EPOCHS)
-        if short and long:
-            report_gain = TABLE1[label][30][1] - TABLE1[label][10][1]
-            gain = long["psnr"] - short["psnr"]
-            verdicts.append(
-                f"{label}, 30 vs 10 epochs (report: 'similar levels of performance', 'extended "
-                f"training moderately benefits U-Net and DenseNet'): PSNR change report "
-                f"{report_gain:+.2f} dB, ours {gain:+.2f} dB; the direction "
-                f"{'agrees' if (gain > 0) == (report_gain > 0) else 'differs'}.")
-    return verdicts
-
+EXPERIMENT = Experiment("deepcolor", "experiments.deepcolor", __doc__.split("\n\n")[0],
+                        PRESETS, get_config)
 
 if __name__ == "__main__":
-    sys.exit(runner.main(sys.modules[__name__]))
+    sys.exit(runner.main(EXPERIMENT))

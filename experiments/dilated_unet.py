@@ -22,17 +22,20 @@ Presets:
   GPU (the report used an NVIDIA L4 on Colab).
 
 The report has no numbers: its evidence is the training-loss curves (figure 4) and
-colorized samples (figures 5-8). Its claim, model 3 > model 2 > model 1, is checked
-on the final training loss (figure 4's quantity) and on the test MSE; its remark that
-model 1's outputs are "almost entirely grayscale" on the colourfulness of the outputs.
+colorized samples (figures 5-8). Its claims are data (`CLAIMS`): model 3 > model 2 >
+model 1 on the final training loss (figure 4's quantity) and on the test MSE, and
+model 1's outputs "almost entirely grayscale" on the colourfulness of the outputs.
 """
 from __future__ import annotations
 
 import os
 import sys
 
-from deepcolor import runner
-from deepcolor.config import DataConfig, ExperimentConfig, RunConfig
+from data_pipelines.paths import data_dir
+from deepcolor.errors import UsageError
+from deepcolor.train import claims, runner
+from deepcolor.train.config import DataConfig, ExperimentConfig, RunConfig
+from deepcolor.train.experiment import Experiment
 
 PRESETS = {
     "default": "models 1-3 on 1000 non-gray CIFAR-10 images, 32px, 10 epochs, batch 32, "
@@ -42,10 +45,18 @@ PRESETS = {
 }
 MODELS = {"model 1": "unet004_model1", "model 2": "unet004_model2", "model 3": "unet004_model3"}
 SEED = 7
-
-
-def _data_root() -> str:
-    return os.environ.get("DEEPCOLOR_DATA", "data")
+NEAR_GRAY = 0.25  # "almost entirely grayscale": below a quarter of the truth's colourfulness
+CLAIMS = [
+    # Section VI / figure 4: deeper models with skips and dilation train to lower loss.
+    claims.ranking("model 3 > model 2 > model 1 (final training loss, figure 4's quantity)",
+                   ["model 3", "model 2", "model 1"], "final_loss"),
+    claims.ranking("model 3 > model 2 > model 1 (test MSE, ab / 128)",
+                   ["model 3", "model 2", "model 1"], "mse"),
+    # Section VI: "Model 1 ... outputs that were almost entirely grayscale".
+    claims.Ratio("model 1's outputs are almost entirely grayscale (colourfulness below 25% "
+                 "of the truth's)", "model 1", "model 1", "colorfulness", at_most=NEAR_GRAY,
+                 denominator_metric="colorfulness_true"),
+]
 
 
 def _runs(data: DataConfig, batch_size: int, epochs: int) -> list:
@@ -59,48 +70,25 @@ def get_config(preset: str) -> ExperimentConfig:
                           train_limit=1000, eval_limit=200, label="CIFAR-10 minus gray (stand-in)")
         return ExperimentConfig(
             "dilated_unet", preset, "004", "Report 004: models 1-3 (depth, skips, dilation)",
-            _runs(data, 32, 10), seed=SEED,
+            _runs(data, 32, 10), seed=SEED, claims=CLAIMS,
             stand_in="1000 non-gray CIFAR-10 images at 32x32 for MIRFLICKR-25K at 320x320; "
                      "10 epochs, batch 32 instead of 120 epochs, batch 128",
             expected_runtime="about 7 minutes on a shared 2-core CPU",
             notes=["A smoke-scale run; the report shows curves and pictures, no numbers."])
     if preset == "paper":
-        data = DataConfig(source=f"folder:{os.path.join(_data_root(), 'mirflickr25k')}",
+        data = DataConfig(source=f"folder:{os.path.join(data_dir(), 'mirflickr25k')}",
                           image_size=320, drop_grayscale=True, train_limit=8000,
                           eval_limit=1000, validation_fraction=0.05, test_fraction=0.05,
                           label="MIRFLICKR-25K minus grayscale (8000/1000)")
         return ExperimentConfig(
             "dilated_unet", preset, "004", "Report 004: models 1-3 (depth, skips, dilation)",
-            _runs(data, 128, 120), seed=SEED, expected_runtime="a few hours on one GPU")
-    raise runner.UsageError(f"unknown preset {preset!r}")
+            _runs(data, 128, 120), seed=SEED, seeds=[7, 8, 9], claims=CLAIMS,
+            expected_runtime="a few hours on one GPU (each of 3 seeds)")
+    raise UsageError(f"unknown preset {preset!r}")
 
 
-def assess(results, config) -> list:
-    """Report 004's claim model 3 > model 2 > model 1, and model 1's near-gray output."""
-    done = {r.name: r.metrics for r in results}
-    if not all(name in done for name in MODELS):
-        return []
-    caveat = " (stand-in data and budget)" if config.stand_in else ""
-    verdicts = []
-    for key, what in (("final_loss", "final training loss (figure 4's quantity)"),
-                      ("mse", "test MSE (ab / 128)")):
-        values = ", ".join(f"{name} {done[name][key]:.5f}" for name in MODELS)
-        order = sorted(MODELS, key=lambda name: done[name][key])
-        holds = order == ["model 3", "model 2", "model 1"]
-        verdicts.append(f"'model 3 > model 2 > model 1' by {what}: {values}; best to worst "
-                        f"{' > '.join(order)}; {'supported' if holds else 'not supported'} "
-                        f"by this run{caveat}.")
-    first = done["model 1"]
-    share = first["colorfulness"] / first["colorfulness_true"] if first["colorfulness_true"] else 0
-    verdicts.append(
-        f"'Model 1 ... outputs that were almost entirely grayscale': its outputs' colourfulness "
-        f"is {first['colorfulness']:.1f} against {first['colorfulness_true']:.1f} for the ground "
-        f"truth ({100 * share:.0f}%); models 2 and 3: "
-        f"{done['model 2']['colorfulness']:.1f} and {done['model 3']['colorfulness']:.1f}. "
-        f"{'Supported' if share < 0.25 else 'Not supported'} (threshold: below 25% of the "
-        f"truth's colourfulness){caveat}.")
-    return verdicts
-
+EXPERIMENT = Experiment("dilated_unet", "experiments.dilated_unet", __doc__.split("\n\n")[0],
+                        PRESETS, get_config)
 
 if __name__ == "__main__":
-    sys.exit(runner.main(sys.modules[__name__]))
+    sys.exit(runner.main(EXPERIMENT))

@@ -45,8 +45,10 @@ import sys
 
 import numpy as np
 
-from deepcolor import runner
-from deepcolor.config import BackboneConfig, DataConfig, ExperimentConfig, RunConfig
+from deepcolor.errors import UsageError
+from deepcolor.train import runner
+from deepcolor.train.config import BackboneConfig, DataConfig, ExperimentConfig, RunConfig
+from deepcolor.train.experiment import Experiment
 
 PRESETS = {
     "default": "all registered models + cGAN, 512 CIFAR-10 images, 32px, 3 epochs, random "
@@ -63,7 +65,7 @@ BASELINES = {"no colour": "baseline: no colour (a = b = 0)",
 _EMBEDDERS = {"fusion001": ("inception_resnet_v2", "pooled", 75, None),
               "koalarization": ("inception_resnet_v2", "logits", 75, None),
               "koalarization002": ("vgg16", "softmax", 32, 224)}
-_ENCODER_MODELS = ("densenet003", "mobilenet003")
+_ENCODER_MODELS = {"densenet003": "densenet121", "mobilenet003": "mobilenet"}
 
 
 def model_names() -> list:
@@ -74,7 +76,7 @@ def model_names() -> list:
 
 def get_config(preset: str) -> ExperimentConfig:
     if preset not in PRESETS:
-        raise runner.UsageError(f"unknown preset {preset!r}")
+        raise UsageError(f"unknown preset {preset!r}")
     full = preset == "full"
     data = DataConfig(source="cifar10-jpg", image_size=32,
                       train_limit=None if full else 512, eval_limit=None if full else 256,
@@ -88,7 +90,7 @@ def get_config(preset: str) -> ExperimentConfig:
             run.backbone = BackboneConfig(arch=arch, weights=weights, embedding=embedding,
                                           size=pretrained if full else small)
         if name in _ENCODER_MODELS:
-            run.model_options = {"weights": weights}
+            run.backbone = BackboneConfig(arch=_ENCODER_MODELS[name], weights=weights)
         runs.append(run)
     runs.append(RunConfig(GAN_ENTRY, "unet002", data, learning_rate=2e-4, batch_size=8,
                           epochs=epochs, trainer="cgan"))
@@ -118,10 +120,11 @@ def baseline_rows(config: ExperimentConfig) -> list:
     key = config.to_json()
     if key in _CACHE:
         return _CACHE[key]
-    from deepcolor import metrics, training
+    from deepcolor import metrics
     from deepcolor.colorspaces import lab_to_rgb, rgb_to_lab
+    from deepcolor.train import data
 
-    splits = training._load_splits(config.runs[0], config.seed)  # the runs' own data
+    splits = data.load_splits(config.runs[0], config.seed)  # the runs' own data
     arrays = {split: np.concatenate([batch.numpy() for batch in splits[split][0].batch(256)])
               for split in ("train", "test")}
     mean_ab = rgb_to_lab(arrays["train"]).numpy()[..., 1:].reshape(-1, 2).mean(axis=0)
@@ -142,13 +145,9 @@ def baseline_rows(config: ExperimentConfig) -> list:
     return rows
 
 
-def extra_rows(results, config) -> list:
-    return baseline_rows(config)
-
-
-def assess(results, config) -> list:
-    """The ranking and which models beat the untrained baselines."""
-    scores = {r.name: r.metrics for r in results}
+def observations(results, config) -> list:
+    """The ranking and which models beat the untrained baselines (first seed)."""
+    scores = {name: per_seed[0].metrics for name, per_seed in results.items() if per_seed}
     gray, mean = baseline_rows(config)  # no colour, mean colour
     entries = {**scores, gray["run"]: gray, mean["run"]: mean}
     ranked = sorted(entries, key=lambda name: entries[name][RANK_BY])
@@ -177,7 +176,7 @@ def write_markdown(results_dir: str, path: str) -> str:
     """results/leaderboard.md: the runner's table ranked by CIEDE2000, with its provenance."""
     import pandas as pd
 
-    from deepcolor import reporting
+    from deepcolor.tables import markdown_table
 
     with open(os.path.join(results_dir, "config.json")) as f:
         saved = json.load(f)
@@ -195,9 +194,9 @@ def write_markdown(results_dir: str, path: str) -> str:
              f"- Machine: {env['hardware']}, {env['platform']}; precision {saved['precision']}; "
              f"{env['date']}" + (f"; {env['wall_time']}" if env.get("wall_time") else ""),
              f"- Per-run results, curves and sample grid: `{results_dir}/`", "",
-             reporting.markdown_table(rows, columns), ""]
+             markdown_table(rows, columns), ""]
     with open(os.path.join(results_dir, "table.md")) as f:  # the ranking and baseline verdicts
-        verdicts = f.read().partition("## The report's claims against this run")[2].strip()
+        verdicts = f.read().partition("## Observations")[2].strip()
     if verdicts:
         lines += ["## What this run shows", "", verdicts, ""]
     with open(path, "w") as f:
@@ -205,5 +204,9 @@ def write_markdown(results_dir: str, path: str) -> str:
     return path
 
 
+EXPERIMENT = Experiment("leaderboard", "experiments.leaderboard", __doc__.split("\n\n")[0],
+                        PRESETS, get_config, baseline_rows=baseline_rows,
+                        observations=observations, summary=write_summary)
+
 if __name__ == "__main__":
-    sys.exit(runner.main(sys.modules[__name__]))
+    sys.exit(runner.main(EXPERIMENT))

@@ -34,7 +34,7 @@ Choices the report leaves open: batch 16; Adam 1e-3 for U-Net and Koalarization
 (Keras' default), Adam 2e-4 for both cGAN networks (pix2pix's setting).
 
 The report prints no numbers, only loss curves (figures 7-10), so the table has no
-"report" column. Its claims, which `assess` checks: U-Net best on dataset 1; the cGAN
+"report" column. Its claims (data, `_claims`): U-Net best on dataset 1; the cGAN
 is fair on dataset 1 only with the pretrained U-Net as generator; Koalarization
 gives completely white images on dataset 2; the cGAN from the pretrained U-Net is
 best on dataset 2. The report judged these by eye; we judge them by test MSE (RGB in
@@ -45,10 +45,11 @@ from __future__ import annotations
 import os
 import sys
 
-import numpy as np
-
-from deepcolor import runner
-from deepcolor.config import BackboneConfig, DataConfig, ExperimentConfig, RunConfig
+from data_pipelines.paths import data_dir
+from deepcolor.errors import UsageError
+from deepcolor.train import claims, runner
+from deepcolor.train.config import BackboneConfig, DataConfig, ExperimentConfig, RunConfig
+from deepcolor.train.experiment import Experiment
 
 PRESETS = {
     "default": "the four models on 800 CIFAR-10 images (stand-in for dataset 1), 32px, "
@@ -57,11 +58,23 @@ PRESETS = {
              "(needs the data and VGG16 weights; about a day on one GPU)",
 }
 ROLES = ("U-Net", "Koalarization", "cGAN scratch", "cGAN pretrained")
-WHITE = 0.9  # a pixel is "white" when all three channels are at least this (RGB in [0, 1])
+ALL_WHITE = 0.9  # "completely white": at least 90% of predicted pixels white (loop.WHITE)
 
 
-def _data_root() -> str:
-    return os.environ.get("DEEPCOLOR_DATA", "data")
+def _claims() -> list:
+    """Report 002's four claims (section 4.1), judged by test MSE (RGB in [-1, 1]); a
+    claim about dataset 2 is "not tested" by a preset without dataset 2."""
+    d1 = [f"{role} d1" for role in ROLES]
+    d2 = [f"{role} d2" for role in ROLES]
+    return [
+        claims.best("Dataset 1: U-Net performed the best", d1[0], d1[1:], "mse"),
+        claims.Better("Dataset 1: the cGAN reached fair performance after replacing its "
+                      "generator with our trained U-Net", [(d1[3], d1[2])], "mse"),
+        claims.Bound("Dataset 2: deep koalarization produces completely white images",
+                     d2[1], "white_fraction", at_least=ALL_WHITE),
+        claims.best("Dataset 2: CGAN with our pre-trained U-net performs the best",
+                    d2[3], d2[:3], "mse"),
+    ]
 
 
 def _runs(data: DataConfig, tag: str, epochs: dict, backbone: BackboneConfig,
@@ -90,7 +103,7 @@ def get_config(preset: str) -> ExperimentConfig:
                      BackboneConfig(weights=None, size=32, **vgg), {"base_filters": 16}, 8)
         return ExperimentConfig(
             "unet_cnn_cgan", preset, "002", "Report 002: U-Net, Koalarization CNN and cGAN",
-            runs, stand_in="800 CIFAR-10 images at 32x32 for dataset 1 (no stand-in for "
+            runs, claims=_claims(), stand_in="800 CIFAR-10 images at 32x32 for dataset 1 (no stand-in for "
                            "dataset 2); U-Net/generator at 1/4 width; VGG16 randomly "
                            "initialised at 32x32",
             expected_runtime="about 16 minutes on a shared 2-core CPU",
@@ -99,7 +112,7 @@ def get_config(preset: str) -> ExperimentConfig:
                    "cGAN rows: final_loss/test_loss are L_total = L_GAN + 50 L1 (can be "
                    "negative), not an MSE; compare models on mse, psnr, ciede2000."])
     if preset == "paper":
-        root, runs = _data_root(), []
+        root, runs = str(data_dir()), []
         backbone = BackboneConfig(weights="imagenet", **vgg)
         d1 = DataConfig(source=f"folder:{os.path.join(root, 'report002-dataset1')}",
                         image_size=224, label="dataset 1 (5000 varied images)")
@@ -112,10 +125,11 @@ def get_config(preset: str) -> ExperimentConfig:
         return ExperimentConfig(
             "unet_cnn_cgan", preset, "002",
             "Report 002: U-Net, Koalarization CNN and cGAN on datasets 1 and 2", runs,
-            expected_runtime="about a day on one GPU",
+            claims=_claims(), seeds=[0, 1, 2],
+            expected_runtime="about a day on one GPU (each of 3 seeds)",
             notes=["The report prints loss curves only (figures 7-10): no numbers to compare.",
                    "cGAN rows: final_loss/test_loss are L_total = L_GAN + 50 L1."])
-    raise runner.UsageError(f"unknown preset {preset!r}")
+    raise UsageError(f"unknown preset {preset!r}")
 
 
 def _role(run) -> str:
@@ -124,78 +138,8 @@ def _role(run) -> str:
     return "Koalarization" if run.model == "koalarization002" else "U-Net"
 
 
-def _white_fraction(images) -> float:
-    return float(np.mean(np.all(np.asarray(images) >= WHITE, axis=-1)))
-
-
-def _by_dataset(results, config) -> dict:
-    """{tag: {role: (run, result)}} for the runs that finished."""
-    done = {r.name: r for r in results}
-    out: dict = {}
-    for run in config.runs:
-        if run.name in done:
-            out.setdefault(run.name.rsplit(" ", 1)[-1], {})[_role(run)] = (run, done[run.name])
-    return out
-
-
-def _best(group: dict, metric: str = "mse") -> str:
-    return min(group, key=lambda role: group[role][1].metrics[metric])
-
-
-def _scores(group: dict) -> str:
-    return "; ".join(f"{role} {group[role][1].metrics['mse']:.4f} / "
-                     f"{group[role][1].metrics['psnr']:.2f} dB" for role in ROLES if role in group)
-
-
-def assess(results, config) -> list:
-    """Report 002's four claims (section 4.1), judged by test MSE (PSNR alongside)."""
-    groups, verdicts = _by_dataset(results, config), []
-    caveat = " (stand-in data and budget)" if config.stand_in else ""
-    d1 = groups.get("d1", {})
-    if len(d1) == len(ROLES):
-        best, best_psnr = _best(d1), max(d1, key=lambda r: d1[r][1].metrics["psnr"])
-        fresh = _best({r: d1[r] for r in ROLES[:3]})
-        unet_epochs, gan_epochs = d1["U-Net"][0].epochs, d1["cGAN pretrained"][0].epochs
-        verdicts.append(
-            f"Dataset 1, 'U-Net performed the best': test MSE / PSNR: {_scores(d1)}. Lowest "
-            f"MSE: {best}, highest PSNR: {best_psnr}; "
-            f"{'supported' if best == 'U-Net' else 'not supported'} by this run{caveat}. "
-            f"Among the models trained from scratch the lowest MSE is {fresh}'s (the "
-            f"pretrained cGAN had {unet_epochs} + {gan_epochs} epochs).")
-        scratch, pre = (d1[r][1].metrics["mse"] for r in ("cGAN scratch", "cGAN pretrained"))
-        verdicts.append(
-            f"Dataset 1, 'cGAN reached fair performance after replacing its generator with "
-            f"our trained U-Net': test MSE {scratch:.4f} from scratch vs {pre:.4f} from the "
-            f"U-Net; {'supported' if pre < scratch else 'not supported'} by this run{caveat}.")
-    d2 = groups.get("d2", {})
-    if "Koalarization" in d2:
-        result = d2["Koalarization"][1]
-        white = _white_fraction(result.samples["prediction"])
-        truth = _white_fraction(result.samples["truth"])
-        verdicts.append(
-            f"Dataset 2, 'deep koalarization produces completely white images': "
-            f"{100 * white:.1f}% of the predicted pixels of the {len(result.samples['truth'])} "
-            f"sample-grid test images are white (all channels >= {WHITE}; ground truth "
-            f"{100 * truth:.1f}%); {'supported' if white >= 0.9 else 'not supported'}.")
-    else:
-        verdicts.append("Dataset 2, 'deep koalarization produces completely white images': "
-                        "not tested (no run on dataset 2 in this preset).")
-    if len(d2) == len(ROLES):
-        best = _best(d2)
-        verdicts.append(
-            f"Dataset 2, 'CGAN with our pre-trained U-net performs the best': test MSE / PSNR: "
-            f"{_scores(d2)}. Lowest MSE: {best}; "
-            f"{'supported' if best == 'cGAN pretrained' else 'not supported'}.")
-    else:
-        verdicts.append("Dataset 2, 'CGAN with our pre-trained U-net performs the best': not "
-                        "tested (no run on dataset 2 in this preset).")
-    if "Koalarization" in d1:
-        white = _white_fraction(d1["Koalarization"][1].samples["prediction"])
-        verdicts.append(f"Dataset 1, Koalarization: {100 * white:.1f}% "
-                        f"white predicted pixels on the sample grid (the report saw colour "
-                        f"there, white only on dataset 2).")
-    return verdicts
-
+EXPERIMENT = Experiment("unet_cnn_cgan", "experiments.unet_cnn_cgan", __doc__.split("\n\n")[0],
+                        PRESETS, get_config)
 
 if __name__ == "__main__":
-    sys.exit(runner.main(sys.modules[__name__]))
+    sys.exit(runner.main(EXPERIMENT))

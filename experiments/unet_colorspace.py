@@ -11,10 +11,10 @@ max-pool down / upsample up, "complex" = stride-2 conv down / transposed conv up
 V +-0.615), each with MSE and with L1 loss, Adam, on CIFAR-10 split 40,000 / 10,000 /
 10,000 (section 2). It printed loss plots only (figures 3-4), no numbers, so our table
 has train / validation / test loss per configuration and no "report" column. Its two
-claims, checked by `assess()`: (1) simple and complex UNets end with similar losses in
+claims, data in `_claims()`: (1) simple and complex UNets end with similar losses in
 the same colour space; (2) UV output gives significantly lower losses than RGB output.
 Raw losses of the two colour spaces are not comparable (the UV targets span a smaller
-range), so `assess()` also compares them in a common space: RGB PSNR, CIEDE2000, and
+range), so `observations()` also compares them in a common space: RGB PSNR, CIEDE2000, and
 the loss of the trivial gray prediction (zero chroma, the same RGB image in both
 spaces) in each space, which measures the pure scale factor between them.
 
@@ -60,8 +60,10 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from deepcolor import runner
-from deepcolor.config import DataConfig, ExperimentConfig, RunConfig
+from deepcolor.errors import UsageError
+from deepcolor.train import claims, runner
+from deepcolor.train.config import DataConfig, ExperimentConfig, RunConfig, colorspace_of
+from deepcolor.train.experiment import Experiment
 
 PRESETS = {
     "default": "STAND-IN: 8 configs on 1,000/500/500 CIFAR-10 images, 2 epochs, width 32 "
@@ -78,15 +80,36 @@ SIMILAR_WITHIN = 0.10  # relative gap of test losses we call "similar"
 PSNR_SAME_WITHIN = 0.5  # dB: RGB PSNR gaps this small we call "no difference"
 CIFAR_LABEL = "CIFAR-10"
 FLOWERS_LABEL = "Oxford Flowers 102"
+VARIANTS = ("simple", "complex")  # section 4: max-pool/upsample vs stride-2/transposed conv
+
+
+def _name(prefix: str, variant: str, space: str, loss: str) -> str:
+    return f"{prefix}{variant} {space.upper()} {loss.upper()}"
+
+
+def _claims(prefix: str = "", losses=("mse", "l1")) -> list:
+    """Report 000's two claims (section 5) on one dataset's runs: (1) simple and complex
+    UNets end with similar losses in the same colour space; (2) UV output has lower loss
+    than RGB output. Raw losses of the two spaces differ in scale, so (2) is also
+    checked in a common space, RGB PSNR (our addition, labelled)."""
+    similar = [(_name(prefix, "simple", s, l), _name(prefix, "complex", s, l))
+               for s in ("rgb", "yuv") for l in losses]
+    uv_vs_rgb = [(_name(prefix, v, "yuv", l), _name(prefix, v, "rgb", l))
+                 for v in VARIANTS for l in losses]
+    where = f"{prefix.strip()}: " if prefix else ""
+    return [claims.Similar(f"{where}{CLAIMS['similar']}", similar, "test_loss", SIMILAR_WITHIN),
+            claims.Better(f"{where}{CLAIMS['uv_lower']}", uv_vs_rgb, "test_loss"),
+            claims.Better(f"{where}{CLAIMS['uv_lower']}, in a common space (RGB PSNR; ours)",
+                          uv_vs_rgb, "psnr")]
 
 
 def _runs(data: DataConfig, *, width: int, epochs: int, batch: int, losses=("mse", "l1"),
           prefix: str = "") -> List[RunConfig]:
     runs = []
-    for variant in ("simple", "complex"):
+    for variant in VARIANTS:
         for space in ("rgb", "yuv"):
             for loss in losses:
-                name = f"{prefix}{variant} {space.upper()} {loss.upper()}"
+                name = _name(prefix, variant, space, loss)
                 runs.append(RunConfig(name, f"unet000_{variant}_{space}", data,
                                       model_options={"base_filters": width, "bn_momentum": 0.9}, loss=loss,
                                       learning_rate=1e-3, batch_size=batch, epochs=epochs))
@@ -102,7 +125,7 @@ def get_config(preset: str) -> ExperimentConfig:
                              "label": f"{CIFAR_LABEL} subset (stand-in)"})
         return ExperimentConfig(
             "unet_colorspace", preset, "000", title,
-            _runs(data, width=32, epochs=2, batch=32),
+            _runs(data, width=32, epochs=2, batch=32), claims=_claims(),
             stand_in="the first 1,000 / 500 / 500 images of cifar10-jpg's 40k/10k/10k split, "
                      "2 epochs: a smoke-scale run, not the report's",
             expected_runtime="about 10 minutes on a 2-core CPU",
@@ -114,7 +137,7 @@ def get_config(preset: str) -> ExperimentConfig:
     if preset == "cifar10":
         return ExperimentConfig(
             "unet_colorspace", preset, "000", title,
-            _runs(cifar, width=32, epochs=1, batch=128),
+            _runs(cifar, width=32, epochs=1, batch=128), claims=_claims(),
             expected_runtime="about 60 minutes on a 2-core CPU with --mixed-precision on",
             notes=["Data: the report's scale, cifar10-jpg 40,000 / 10,000 / 10,000 (section 2).",
                    "Epochs (1) and base width (32; registered models 64) are our CPU budget, "
@@ -134,18 +157,21 @@ def get_config(preset: str) -> ExperimentConfig:
                 + _runs(flowers, width=64, epochs=30, batch=64, losses=("mse",),
                         prefix="Flowers "))
         return ExperimentConfig(
-            "unet_colorspace", preset, "000", title, runs,
-            expected_runtime="hours on one GPU",
+            "unet_colorspace", preset, "000", title, runs, seeds=[0, 1, 2],
+            claims=_claims("CIFAR-10 ") + _claims("Flowers ", losses=("mse",)),
+            expected_runtime="hours on one GPU (each of 3 seeds)",
             notes=["Epochs (30) and batch (64) are our choice; the report states neither.",
                    "Flowers: TFDS's own train/validation/test split; UNets one level deeper "
                    "at 256x256 (section 4)."])
-    raise runner.UsageError(f"unknown preset {preset!r}")
+    raise UsageError(f"unknown preset {preset!r}")
+
+
+_VARIANT_OF = {f"unet000_{v}_{s}": v for v in VARIANTS for s in ("rgb", "yuv")}
 
 
 def _key(run: RunConfig):
     """(dataset label, variant, colour space, loss) of one of our runs."""
-    _, variant, space = run.model.split("_")
-    return run.data.label, variant, space, run.loss
+    return run.data.label, _VARIANT_OF[run.model], colorspace_of(run)["name"], run.loss
 
 
 def gray_baseline(data: DataConfig, seed: int = 0) -> Dict[str, Dict[str, float]]:
@@ -271,9 +297,10 @@ def _against_gray(label, base, by_key) -> str:
     return text + "."
 
 
-def assess(results, config, baseline_fn=gray_baseline) -> list:
-    """Report 000's two claims against this run, raw and in a common (RGB) space."""
-    by_name = {r.name: r.metrics for r in results}
+def observations(results, config, baseline_fn=gray_baseline) -> list:
+    """The claims' numbers in detail, raw and in a common (RGB) space, with the gray
+    prediction as the scale reference (first seed of each run)."""
+    by_name = {name: per_seed[0].metrics for name, per_seed in results.items() if per_seed}
     by_key = {_key(run): by_name[run.name] for run in config.runs if run.name in by_name}
     labels = list(dict.fromkeys(run.data.label for run in config.runs))
     baselines: Dict[str, Optional[dict]] = {}
@@ -299,5 +326,9 @@ def assess(results, config, baseline_fn=gray_baseline) -> list:
     return verdicts
 
 
+EXPERIMENT = Experiment("unet_colorspace", "experiments.unet_colorspace",
+                        __doc__.split("\n\n")[0], PRESETS, get_config,
+                        observations=observations)
+
 if __name__ == "__main__":
-    sys.exit(runner.main(sys.modules[__name__]))
+    sys.exit(runner.main(EXPERIMENT))

@@ -11,6 +11,7 @@ from PIL import Image
 from data_pipelines import DataSourceError, encode_batches, encode_fn, load_images, ops
 from data_pipelines import validate
 from data_pipelines.pipeline import prepare_fn, sample_crop_fn
+from deepcolor.train.data import encoder as _enc  # the colour space's encode, cached
 
 RNG = np.random.default_rng(0)
 
@@ -18,7 +19,7 @@ RNG = np.random.default_rng(0)
 @pytest.fixture(autouse=True)
 def _private_data_dir(tmp_path, monkeypatch):
     """Validation caches and unpacked data go to tmp, never to the repo's data/."""
-    monkeypatch.setenv("DEEPCOLOR_DATA_DIR", str(tmp_path / "data_dir"))
+    monkeypatch.setenv("DEEPCOLOR_DATA", str(tmp_path / "data_dir"))
 
 
 def run_both(fn, *args):
@@ -366,9 +367,9 @@ def test_cache_to_file(tmp_path):
 @pytest.mark.parametrize("space, channels", [("lab", 2), ("yuv", 2), ("rgb", 3)])
 def test_encode_fn_eager_and_in_tf_data(space, channels):
     rgb = RNG.random((2, 6, 6, 3)).astype(np.float32)
-    model_input, target = run_both(encode_fn(space), rgb)
+    model_input, target = run_both(encode_fn(_enc(space)), rgb)
     assert model_input.shape == (2, 6, 6, 1) and target.shape == (2, 6, 6, channels)
-    (inp, extra), _ = run_both(encode_fn(space, with_extras=True), rgb, np.arange(2.0))
+    (inp, extra), _ = run_both(encode_fn(_enc(space), with_extras=True), rgb, np.arange(2.0))
     np.testing.assert_array_equal(inp, model_input)
     np.testing.assert_array_equal(extra, [0.0, 1.0])
 
@@ -382,7 +383,7 @@ def _indexed_images(count):
 
 def test_encode_batches_keeps_extras_aligned_through_shuffle():
     images, extras = _indexed_images(23)
-    batches = encode_batches(images, "rgb", 5, shuffle=True, seed=3, extras=extras)
+    batches = encode_batches(images, _enc("rgb"), 5, shuffle=True, seed=3, extras=extras)
     seen = []
     for (model_input, extra), target in batches:
         np.testing.assert_allclose(target[:, 0, 0, 0].numpy() * 100, extra.numpy(), atol=1e-4)
@@ -393,15 +394,15 @@ def test_encode_batches_keeps_extras_aligned_through_shuffle():
 
 def test_encode_batches_order_remainder_and_reshuffle():
     images, _ = _indexed_images(23)
-    unshuffled = encode_batches(images, "yuv", 5, shuffle=False)
+    unshuffled = encode_batches(images, _enc("yuv"), 5, shuffle=False)
     assert [int(x.shape[0]) for x, _ in unshuffled] == [5, 5, 5, 5, 3]
-    dropped = encode_batches(images, "yuv", 5, shuffle=False, drop_remainder=True)
+    dropped = encode_batches(images, _enc("yuv"), 5, shuffle=False, drop_remainder=True)
     assert len(list(dropped)) == 4 and dropped.element_spec[0].shape[0] == 5
 
     def epoch(dataset):
         return np.concatenate([x[:, 0, 0, 0].numpy() for x, _ in dataset]).tolist()
-    run_a = encode_batches(images, "rgb", 5, shuffle=True, seed=7)
-    run_b = encode_batches(images, "rgb", 5, shuffle=True, seed=7)
+    run_a = encode_batches(images, _enc("rgb"), 5, shuffle=True, seed=7)
+    run_b = encode_batches(images, _enc("rgb"), 5, shuffle=True, seed=7)
     first, second = epoch(run_a), epoch(run_a)
     assert first == epoch(run_b) and first != second and sorted(first) == sorted(second)
 
@@ -416,8 +417,8 @@ def test_uint8_images_encode_like_their_float_versions(tmp_path, space):
     as_float, _ = load_images(source, "train", **kwargs)
     as_bytes, _ = load_images(source, "train", as_uint8=True, **kwargs)
     assert as_bytes.element_spec.dtype == tf.uint8
-    float_batches = list(encode_batches(as_float, space, 4, shuffle=False))
-    byte_batches = list(encode_batches(as_bytes, space, 4, shuffle=False))
+    float_batches = list(encode_batches(as_float, _enc(space), 4, shuffle=False))
+    byte_batches = list(encode_batches(as_bytes, _enc(space), 4, shuffle=False))
     for (x_f, y_f), (x_b, y_b) in zip(float_batches, byte_batches, strict=True):
         np.testing.assert_allclose(x_b, x_f, atol=2e-6)
         np.testing.assert_allclose(y_b, y_f, atol=2e-6)

@@ -16,7 +16,7 @@ from data_pipelines import cifar10 as cifar10_module
 
 @pytest.fixture(autouse=True)
 def _private_data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("DEEPCOLOR_DATA_DIR", str(tmp_path / "data_dir"))
+    monkeypatch.setenv("DEEPCOLOR_DATA", str(tmp_path / "data_dir"))
     # tfds.testing.mock_data makes downloads no-ops; the network check must not stop them.
     # Tests of the offline path set it back to False.
     monkeypatch.setattr("data_pipelines.tfds_source._online", lambda: True)
@@ -217,7 +217,7 @@ def test_cifar10_jpg_missing_archive_is_one_line(tmp_path, monkeypatch):
 def test_real_cifar10_jpg_matches_report_000_split(monkeypatch):
     """Report 000: CIFAR-10 as 40k train / 10k validation / 10k test. Unpacks the real
     archive into the repository's data/ (about 20 s the first time)."""
-    monkeypatch.delenv("DEEPCOLOR_DATA_DIR")
+    monkeypatch.delenv("DEEPCOLOR_DATA")
     counts = {s: load_images("cifar10-jpg", s, image_size=32, validation_fraction=0.2,
                              cache=False)[1] for s in ("train", "validation", "test")}
     assert {s: r.num_images for s, r in counts.items()} == {

@@ -35,8 +35,9 @@ tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfigur
 
 import keras
 import data_pipelines
-from deepcolor import runner, training
-from deepcolor.config import DataConfig, RunConfig
+from deepcolor.train import runner, runtime, loop
+from deepcolor.train.config import DataConfig, RunConfig
+from deepcolor.train.data import encoder as _enc
 from deepcolor.models import registry
 
 folder, out, batch, report_batch = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
@@ -47,11 +48,11 @@ images, report = data_pipelines.load_images(run.data.source, "train", image_size
 result = {"images": report.num_images}
 for name in ("default", "mirrored"):
     keras.utils.set_random_seed(0)
-    strategy = runner.make_strategy(name)
-    model = training._build_model(run, registry.get(run.model), strategy, False)
+    strategy = runtime.make_strategy(name)
+    model = loop.build_model(run, registry.get(run.model), strategy, False)
     # No shuffle: Keras' distributed fit opens an extra iterator (to build the model),
     # which would advance a reshuffling dataset to a different order than the default's.
-    batches = data_pipelines.encode_batches(images, "lab", run.batch_size, shuffle=False)
+    batches = data_pipelines.encode_batches(images, _enc("lab"), run.batch_size, shuffle=False)
     first = next(iter(strategy.experimental_distribute_dataset(batches)))[0]
     losses = []
     record = keras.callbacks.LambdaCallback(
@@ -69,9 +70,9 @@ for name in ("default", "mirrored"):
         "all_in_scope": all(in_scope)}
 
 # Keras itself on the uneven first batch, and the runner's up-front refusal of it.
-strategy = runner.make_strategy("mirrored")
-model = training._build_model(run, registry.get(run.model), strategy, False)
-uneven = data_pipelines.encode_batches(images, "lab", report_batch, shuffle=False)
+strategy = runtime.make_strategy("mirrored")
+model = loop.build_model(run, registry.get(run.model), strategy, False)
+uneven = data_pipelines.encode_batches(images, _enc("lab"), report_batch, shuffle=False)
 first = next(iter(strategy.experimental_distribute_dataset(uneven)))[0]
 result["report_batch_split"] = [int(t.shape[0]) for t in strategy.experimental_local_results(first)]
 try:
@@ -80,7 +81,7 @@ try:
 except tf.errors.InvalidArgumentError as error:
     result["keras_uneven_error"] = error.message.strip().splitlines()[0]
 from tests import tiny_experiment
-result["runner_status"] = runner.main(tiny_experiment, [
+result["runner_status"] = runner.main(tiny_experiment.EXPERIMENT, [
     "--strategy", "mirrored", "--batch-size", str(report_batch),
     "--results-dir", out + ".results", "--runs-dir", out + ".runs"])
 with open(out, "w") as f:
@@ -100,7 +101,7 @@ def trajectories(tmp_path_factory):
         Image.fromarray(corners).resize((16, 16), Image.BILINEAR).save(folder / f"{i:04d}.png")
     out = tmp / "result.json"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": "",
-           "KERAS_BACKEND": "tensorflow", "DEEPCOLOR_DATA_DIR": str(tmp / "data_dir")}
+           "KERAS_BACKEND": "tensorflow", "DEEPCOLOR_DATA": str(tmp / "data_dir")}
     done = subprocess.run([sys.executable, "-c", SCRIPT, str(folder), str(out),
                            str(GLOBAL_BATCH), str(REPORT_BATCH)],
                           cwd=REPO, env=env, timeout=300, capture_output=True, text=True)
@@ -139,7 +140,7 @@ def test_mirrored_loss_trajectory_matches_default(trajectories):
 
 
 def test_uneven_report_batch_is_refused_before_training(trajectories):
-    # If this fails, Keras handles uneven first batches now: drop runner.check_batch_split.
+    # If this fails, Keras handles uneven first batches now: drop runtime.check_batch_split.
     assert trajectories["report_batch_split"] == [192, 191]  # tf.distribute splits it ...
     assert trajectories["keras_uneven_error"] is not None  # ... but Keras fit fails on it
     assert trajectories["runner_status"] == 2

@@ -1,45 +1,64 @@
-"""The experiment modules of reports 002, 003, 004 and the leaderboard: every preset
-builds a valid config, the report's numbers and settings are where they belong, and
-assess() turns (fake) results into verdicts both ways."""
+"""Every experiment module, found automatically: each preset builds a valid config, the
+report's numbers and settings are where they belong, and its claims (data) come out
+supported, contradicted or undecided from (fake) results over seeds."""
+import importlib
+import inspect
 import json
+import pkgutil
 
 import numpy as np
 import pytest
 
-from deepcolor import runner, training
-from deepcolor.config import ExperimentConfig
+import experiments
+from deepcolor.errors import UsageError
 from deepcolor.models import registry
+from deepcolor.train import claims, loop, runner
+from deepcolor.train.config import ExperimentConfig
+from deepcolor.train.experiment import Experiment
 from experiments import deepcolor as exp003
 from experiments import dilated_unet as exp004
 from experiments import leaderboard
 from experiments import unet_cnn_cgan as exp002
 
-MODULES = [exp002, exp003, exp004, leaderboard]
+MODULES = [importlib.import_module(f"experiments.{m.name}")
+           for m in pkgutil.iter_modules(experiments.__path__)]
 METRICS = ("mse", "psnr", "ssim", "ciede2000", "colorfulness", "colorfulness_true",
            "colorfulness_gap", "final_loss")
 
 
+def test_every_experiment_module_is_found():
+    names = {m.__name__.rsplit(".", 1)[-1] for m in MODULES}
+    assert {"unet_colorspace", "koalarization", "unet_cnn_cgan", "deepcolor", "dilated_unet",
+            "leaderboard"} <= names
+
+
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)
 def test_every_preset_builds_a_valid_config(module):
-    for preset in module.PRESETS:
-        config = module.get_config(preset)
+    experiment = module.EXPERIMENT
+    assert isinstance(experiment, Experiment) and experiment.module == module.__name__
+    for preset in experiment.presets:
+        config = experiment.config(preset)
         assert isinstance(config, ExperimentConfig) and config.preset == preset
-        assert config.experiment == module.__name__.rsplit(".", 1)[-1]
+        assert config.experiment == experiment.name == module.__name__.rsplit(".", 1)[-1]
         names = [run.name for run in config.runs]
         assert len(set(names)) == len(names), names
         for run in config.runs:
-            registry.get(run.model)  # raises for an unknown model
-            assert run.trainer in training.TRAINERS
+            spec = registry.get(run.model)  # raises for an unknown model
+            assert run.trainer in loop.TRAINERS
             if run.trainer == "cgan":
                 registry.get(run.trainer_options.get("discriminator", "cgan002_discriminator"))
-            if "embedding" in registry.get(run.model).extra_inputs:
+            if "embedding" in spec.extra_inputs:
                 assert run.backbone is not None
-        runner._check_init_from(config)  # init_from names an earlier run, same model
-        assert config.to_json()
-        if preset != "paper" and preset != "full":
-            assert config.stand_in and config.expected_runtime
-    with pytest.raises(runner.UsageError):
-        module.get_config("no-such-preset")
+            loop.model_options(run, spec)  # pretrained weights travel in run.backbone only
+        runner.check_init_from(config)  # init_from names an earlier run, same model
+        assert json.loads(config.to_json())
+        for claim in config.claims:  # claims name runs (or baseline rows) and known metrics
+            assert claims.from_dict(json.loads(json.dumps(claim.__dict__))) == claim
+        assert config.expected_runtime
+        if preset == "default":  # smoke presets never stand as a report's result
+            assert config.stand_in
+    with pytest.raises(UsageError):
+        experiment.config("no-such-preset")
 
 
 def test_report_002_runs_and_paper_settings():
@@ -70,7 +89,7 @@ def test_report_003_table1_numbers_are_in_the_runs():
     assert runs["U-Net, 30-epoch column"].paper == {"mse": 0.006, "psnr": 23.799}
     assert runs["DenseNet, 10-epoch column"].paper == {"mse": 0.014, "psnr": 19.073}
     assert runs["MobileNet, 30-epoch column"].paper == {"mse": 0.053, "psnr": 13.102}
-    assert runs["DenseNet, 30-epoch column"].model_options == {"weights": "imagenet"}
+    assert runs["DenseNet, 30-epoch column"].backbone.weights == "imagenet"
     assert all(run.data.image_size == 256 for run in runs.values())
 
 
@@ -95,59 +114,69 @@ def test_leaderboard_is_every_model_under_one_protocol():
                  run.data.eval_limit, run.epochs, run.batch_size) for run in config.runs}) == 1
 
 
+def _values(config, **per_run):
+    """Three seeds per run around the given value (spread 1%), metrics as given."""
+    out = {}
+    for run in config.runs:
+        metrics = per_run.get(run.name, {})
+        out[run.name] = {k: [v * (1 + 0.01 * s) for s in range(3)] for k, v in metrics.items()}
+    return out
+
+
+def _verdicts(config, values):
+    return [v.verdict for v in claims.decide(config.claims, values)]
+
+
+def test_claims_002_both_ways():
+    config = exp002.get_config("paper")
+    good = {"U-Net": 0.01, "Koalarization": 0.03, "cGAN scratch": 0.04, "cGAN pretrained": 0.02}
+    per_run = {run.name: {"mse": good[exp002._role(run)], "white_fraction": 0.5}
+               for run in config.runs}
+    per_run["Koalarization d2"]["white_fraction"] = 0.99
+    per_run["cGAN pretrained d2"]["mse"] = 0.001
+    assert _verdicts(config, _values(config, **per_run)) == [claims.SUPPORTED] * 4
+    per_run["U-Net d1"]["mse"] = 0.5
+    per_run["Koalarization d2"]["white_fraction"] = 0.1
+    got = _verdicts(config, _values(config, **per_run))
+    assert got[0] == claims.CONTRADICTED and got[2] == claims.CONTRADICTED
+    stand_in = exp002.get_config("default")  # no dataset 2: those claims are not tested
+    text = [v.evidence for v in claims.decide(stand_in.claims, _values(stand_in, **per_run))]
+    assert sum("not tested" in t for t in text) == 2
+
+
+def test_claims_003_both_ways():
+    config = exp003.get_config("default")
+    ranked = {"U-Net": (0.01, 22.0), "DenseNet": (0.02, 20.0), "MobileNet": (0.03, 15.0)}
+    per_run = {exp003.run_name(m, e): {"mse": mse, "psnr": psnr + (e == 30)}
+               for m, (mse, psnr) in ranked.items() for e in (10, 30)}
+    got = _verdicts(config, _values(config, **per_run))
+    assert got[:4] == [claims.SUPPORTED] * 4
+    # Report: U-Net and DenseNet gain from 30 epochs, MobileNet loses (-0.26 dB).
+    assert got[4:] == [claims.SUPPORTED, claims.SUPPORTED, claims.CONTRADICTED]
+    per_run[exp003.run_name("U-Net", 10)]["mse"] = 0.5
+    assert _verdicts(config, _values(config, **per_run))[0] == claims.CONTRADICTED
+
+
+def test_claims_004_both_ways_and_one_seed_decides_nothing():
+    config = exp004.get_config("default")
+    per_run = {name: {"final_loss": loss, "mse": loss, "colorfulness": c, "colorfulness_true": 40.0}
+               for name, loss, c in (("model 1", 0.3, 2.0), ("model 2", 0.2, 20.0),
+                                     ("model 3", 0.1, 30.0))}
+    assert _verdicts(config, _values(config, **per_run)) == [claims.SUPPORTED] * 3
+    one_seed = {run: {k: v[:1] for k, v in m.items()} for run, m in _values(config, **per_run).items()}
+    assert _verdicts(config, one_seed) == [claims.UNDECIDED] * 3
+    per_run["model 1"].update(final_loss=0.05, colorfulness=35.0)
+    got = _verdicts(config, _values(config, **per_run))
+    assert got[0] == claims.CONTRADICTED and got[2] == claims.CONTRADICTED
+
+
 def _result(name, **metrics):
     full = {key: 1.0 for key in METRICS}
     full.update(metrics)
     rng = np.random.default_rng(0)
     samples = {"gray": rng.uniform(0, 1, (2, 8, 8, 1)), "truth": rng.uniform(0, 1, (2, 8, 8, 3)),
                "prediction": rng.uniform(0, 1, (2, 8, 8, 3))}
-    return training.RunResult(name, full, {}, "", None, {}, samples)
-
-
-def test_assess_002_gives_verdicts_both_ways():
-    config = exp002.get_config("paper")
-    good = {"U-Net": 0.01, "Koalarization": 0.03, "cGAN scratch": 0.04, "cGAN pretrained": 0.02}
-    results = [_result(run.name, mse=good[exp002._role(run)]) for run in config.runs]
-    for result in results:
-        if result.name == "Koalarization d2":
-            result.samples["prediction"] = np.ones((2, 8, 8, 3))
-        if result.name == "cGAN pretrained d2":
-            result.metrics["mse"] = 0.001
-    verdicts = exp002.assess(results, config)
-    assert len(verdicts) == 5
-    assert all("supported" in v and "not supported" not in v for v in verdicts[:4]), verdicts
-    assert "100.0% of the predicted pixels" in verdicts[2]
-    for result in results:
-        result.metrics["mse"] = {"U-Net d1": 0.5, "cGAN pretrained d1": 0.9}.get(result.name, 0.1)
-    verdicts = exp002.assess(results, config)
-    assert "not supported" in verdicts[0] and "not supported" in verdicts[1]
-    stand_in = exp002.assess(results[:4], exp002.get_config("default"))
-    assert sum("not tested" in v for v in stand_in) == 2
-
-
-def test_assess_003_gives_verdicts_both_ways():
-    config = exp003.get_config("default")
-    ranked = {"U-Net": (0.01, 22.0), "DenseNet": (0.02, 20.0), "MobileNet": (0.03, 15.0)}
-    results = [_result(exp003.run_name(m, e), mse=mse, psnr=psnr + (e == 30))
-               for m, (mse, psnr) in ranked.items() for e in (10, 30)]
-    verdicts = exp003.assess(results, config)
-    assert len(verdicts) == 5 and "not supported" not in " ".join(verdicts[:2])
-    assert "agrees" in verdicts[2] and "differs" in verdicts[4]  # MobileNet: report -0.26 dB
-    results[0].metrics["mse"] = 0.5  # U-Net, 10 epochs: now the worst
-    assert "not supported" in exp003.assess(results, config)[0]
-
-
-def test_assess_004_gives_verdicts_both_ways():
-    config = exp004.get_config("default")
-    results = [_result(name, final_loss=loss, mse=loss, colorfulness=c, colorfulness_true=40.0)
-               for name, loss, c in (("model 1", 0.3, 2.0), ("model 2", 0.2, 20.0),
-                                     ("model 3", 0.1, 30.0))]
-    verdicts = exp004.assess(results, config)
-    assert len(verdicts) == 3 and all(v.count("not supported") == 0 for v in verdicts[:2])
-    assert "Supported" in verdicts[2]
-    results[0].metrics.update(final_loss=0.05, colorfulness=35.0)
-    verdicts = exp004.assess(results, config)
-    assert "not supported" in verdicts[0] and "Not supported" in verdicts[2]
+    return loop.RunResult(name, full, {}, "", None, {}, samples)
 
 
 def test_assess_leaderboard_ranks_models_and_baselines(monkeypatch):
@@ -157,18 +186,18 @@ def test_assess_leaderboard_ranks_models_and_baselines(monkeypatch):
             {"run": leaderboard.BASELINES["mean colour"] + " (1.00, 2.00)", "ciede2000": 9.0,
              "psnr": 21.0, "colorfulness_gap": -29.0}]
     monkeypatch.setattr(leaderboard, "baseline_rows", lambda config: base)
-    results = [_result("good", ciede2000=5.0, psnr=25.0, colorfulness_gap=-5.0),
-               _result("bad", ciede2000=12.0, psnr=18.0, colorfulness_gap=-31.0)]
-    lines = leaderboard.assess(results, config)
+    results = {"good": [_result("good", ciede2000=5.0, psnr=25.0, colorfulness_gap=-5.0)],
+               "bad": [_result("bad", ciede2000=12.0, psnr=18.0, colorfulness_gap=-31.0)]}
+    lines = leaderboard.observations(results, config)
     assert lines[0].startswith("Ranking by CIEDE2000") and "1. good 5.00" in lines[0]
     assert "4. bad 12.00" in lines[0]
     assert "1 of 2 (good)" in lines[1] and "Smallest colourfulness deficit: good" in lines[-1]
-    assert leaderboard.extra_rows(results, config) == base
+    assert leaderboard.baseline_rows(config) == base
 
 
 def test_leaderboard_summary_ranks_rows_and_names_its_provenance(tmp_path):
     """results/leaderboard.md: ranked by CIEDE2000, with command, budget, machine, verdicts."""
-    from deepcolor import reporting
+    from deepcolor.tables import write_csv
 
     config = leaderboard.get_config("default")
     out = tmp_path / "leaderboard" / "default"
@@ -180,8 +209,8 @@ def test_leaderboard_summary_ranks_rows_and_names_its_provenance(tmp_path):
                                                  "precision": "float32"}))
     rows = [{"run": "worse", "model": "m1", "ciede2000": 12.0, "psnr": 20.0},
             {"run": "better", "model": "m2", "ciede2000": 8.0, "psnr": 24.0}]
-    reporting.write_csv(rows, ["run", "model", "ciede2000", "psnr"], str(out / "table.csv"))
-    (out / "table.md").write_text("# t\n\n## The report's claims against this run\n\n- Ranking: x\n")
+    write_csv(rows, ["run", "model", "ciede2000", "psnr"], str(out / "table.csv"))
+    (out / "table.md").write_text("# t\n\n## Observations\n\n- Ranking: x\n")
     path = leaderboard.write_summary(str(out), str(tmp_path), config)
     assert path == str(tmp_path / "leaderboard.md")
     text = (tmp_path / "leaderboard.md").read_text()

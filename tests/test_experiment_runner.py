@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from deepcolor import runner
+from deepcolor.train import rundirs, runner
 from tests import tiny_experiment
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -24,7 +24,7 @@ def _args(tmp_path, *extra):
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("tiny")
-    status = runner.main(tiny_experiment, _args(tmp_path))
+    status = runner.main(tiny_experiment.EXPERIMENT, _args(tmp_path))
     return tmp_path, status
 
 
@@ -41,7 +41,7 @@ def test_run_writes_every_artefact(finished_run):
     table = (out / "table.md").read_text()
     assert "STAND-IN" in table and "RANDOM init" in table and "mse (report)" in table
     run_root = config["run_folder"]
-    assert os.path.exists(os.path.join(run_root, runner.DONE))
+    assert os.path.exists(os.path.join(run_root, rundirs.DONE))
     with open(out / "table.csv") as f:
         rows = list(csv.DictReader(f))
     assert [r["run"] for r in rows] == ["baseline", "fusion"]
@@ -75,9 +75,9 @@ def test_saved_model_in_new_process_matches_keras(finished_run):
 
 def test_second_run_does_not_overwrite(tmp_path, capsys):
     argv = _args(tmp_path, "--preset", "long", "--epochs", "1")
-    assert runner.main(tiny_experiment, argv) == 0
+    assert runner.main(tiny_experiment.EXPERIMENT, argv) == 0
     before = (tmp_path / "results" / "tiny" / "long" / "table.md").read_text()
-    assert runner.main(tiny_experiment, argv) == 0
+    assert runner.main(tiny_experiment.EXPERIMENT, argv) == 0
     assert "holds an earlier run's results" in capsys.readouterr().out
     assert (tmp_path / "results" / "tiny" / "long" / "table.md").read_text() == before
     assert len(list((tmp_path / "results" / "tiny").iterdir())) == 2
@@ -120,6 +120,6 @@ def test_killed_run_resumes_without_losing_epochs(tmp_path):
 ])
 def test_misuse_is_one_line(tmp_path, capsys, argv, message, status, monkeypatch):
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
-    assert runner.main(tiny_experiment, _args(tmp_path, *argv)) == status
+    assert runner.main(tiny_experiment.EXPERIMENT, _args(tmp_path, *argv)) == status
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1, err

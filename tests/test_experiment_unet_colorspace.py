@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from deepcolor import runner
+from deepcolor.errors import UsageError
 from deepcolor.models import registry
-from deepcolor.training import RunResult
+from deepcolor.train import claims
+from deepcolor.train.loop import RunResult
 from experiments import unet_colorspace as exp
 
 CIFAR_TRAIN_FOLDER, CIFAR_TEST_FOLDER = 50000, 10000
@@ -50,13 +51,13 @@ def test_default_is_a_labelled_stand_in_and_paper_adds_flowers_at_256():
     assert len(flowers) == 4 and all(r.data.image_size == 256 for r in flowers)
     from deepcolor.models.unet_colorspace import default_depth
     assert default_depth(256) == default_depth(32) + 1
-    with pytest.raises(runner.UsageError):
+    with pytest.raises(UsageError):
         exp.get_config("nope")
 
 
 def _results(config, metrics_of):
-    return [RunResult(run.name, metrics_of(*exp._key(run)[1:]), {}, "", None, {}, {})
-            for run in config.runs]
+    return {run.name: [RunResult(run.name, metrics_of(*exp._key(run)[1:]), {}, "", None, {}, {})]
+            for run in config.runs}
 
 
 BASE = {"rgb": {"mse": 0.08, "l1": 0.2}, "yuv": {"mse": 0.01, "l1": 0.05},  # scale 8x / 4x
@@ -74,7 +75,7 @@ def test_assess_raw_uv_advantage_that_is_only_scale():
         loss_value = (0.05 if space == "rgb" else 0.01) * (1.05 if variant == "complex" else 1)
         return _metrics(loss_value, 22.0 if space == "rgb" else 21.0)
 
-    verdicts = exp.assess(_results(config, metrics), config, baseline_fn=lambda d, s: BASE)
+    verdicts = exp.observations(_results(config, metrics), config, baseline_fn=lambda d, s: BASE)
     text = "\n".join(verdicts)
     assert "claim 1" in text and "' holds (similar" in text
     assert "UV is lower in 4 of 4 pairs" in text
@@ -97,7 +98,7 @@ def test_assess_flags_dissimilar_models_and_a_real_uv_gain_without_baseline():
     def offline(data, seed):
         raise OSError("no data here")
 
-    text = "\n".join(exp.assess(_results(config, metrics), config, baseline_fn=offline))
+    text = "\n".join(exp.observations(_results(config, metrics), config, baseline_fn=offline))
     assert "' does not hold (similar" in text
     assert "better beyond scale in every pair (UV minus RGB PSNR +3.00 to +3.00 dB)" in text
     assert "scale factor" not in text and "gray-prediction" not in text
@@ -126,3 +127,21 @@ def test_gray_baseline_matches_numpy_bt601(tmp_path):
     assert got["yuv"]["l1"] == pytest.approx((np.mean(abs(u)) + np.mean(abs(v))) / 2, rel=1e-3)
     per_image = np.mean(rgb_err.reshape(len(rgb), -1) ** 2 / 4, axis=1)  # back to [0, 1]
     assert got["psnr"] == pytest.approx(np.mean(-10 * np.log10(per_image)), rel=1e-4)
+
+
+def test_claims_are_decided_by_intervals_over_seeds():
+    """Report 000's claims as data: three seeds whose intervals separate decide claim 2."""
+    config = exp.get_config("default")
+    values = {}
+    for run in config.runs:
+        _, variant, space, loss = exp._key(run)
+        base = 0.05 if space == "rgb" else 0.01
+        values[run.name] = {"test_loss": [base * (1 + 0.01 * s) for s in range(3)],
+                            "psnr": [22.0 + 0.1 * s for s in range(3)]}
+    verdicts = {v.text: v for v in claims.decide(config.claims, values)}
+    uv = verdicts[exp.CLAIMS["uv_lower"]]
+    assert uv.verdict == claims.SUPPORTED, uv.evidence
+    assert verdicts[exp.CLAIMS["similar"]].verdict == claims.SUPPORTED
+    # Same PSNR for RGB and UV: the common-space check cannot separate them.
+    common = next(v for t, v in verdicts.items() if "common space" in t)
+    assert common.verdict == claims.UNDECIDED

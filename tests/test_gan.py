@@ -1,16 +1,16 @@
-"""deepcolor.gan: report 002's cGAN loss, its train/test steps, mixed precision, and
+"""deepcolor.train.gan: report 002's cGAN loss, its train/test steps, mixed precision, and
 training a cGAN from an earlier run's U-Net through the runner."""
 import math
 import os
-import types
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from deepcolor import gan, runner
-from deepcolor.config import DataConfig, ExperimentConfig, RunConfig
+from deepcolor.train import gan, runner
+from deepcolor.train.config import DataConfig, ExperimentConfig, RunConfig
+from deepcolor.train.experiment import Experiment
 from deepcolor.models import registry
 
 SIZE = 16
@@ -103,9 +103,8 @@ def _experiment(runs):
     def get_config(preset):
         return ExperimentConfig("gan_test", preset, "002", "cGAN runner test", runs,
                                 stand_in="sample crops (test)")
-    module = types.ModuleType("gan_test_experiment", "cGAN from a pretrained U-Net")
-    module.PRESETS, module.get_config = {"default": "two tiny runs"}, get_config
-    return module
+    return Experiment("gan_test", "gan_test_experiment", "cGAN from a pretrained U-Net",
+                      {"default": "two tiny runs"}, get_config)
 
 
 def test_cgan_from_pretrained_unet_through_the_runner(tmp_path):

@@ -9,8 +9,9 @@ import time
 
 import keras
 
-from deepcolor import runner
-from deepcolor.config import BackboneConfig, DataConfig, ExperimentConfig, RunConfig
+from deepcolor.train import claims, runner
+from deepcolor.train.config import BackboneConfig, DataConfig, ExperimentConfig, RunConfig
+from deepcolor.train.experiment import Experiment
 
 PRESETS = {"default": "baseline + fusion (VGG16 backbone) on 16 sample crops, 16px (seconds)",
            "long": "baseline only, 6 epochs (for the kill-and-resume test)"}
@@ -29,8 +30,12 @@ def get_config(preset):
                           backbone=BackboneConfig(arch="vgg16", weights=None,
                                                   embedding="logits", size=32),
                           paper={"mse": 0.01})]
+    found = [claims.Ratio("fusion beats the baseline", "baseline", "fusion", "mse", at_least=1.0)]
     return ExperimentConfig("tiny", preset, "001", "Tiny end-to-end experiment", runs,
-                            stand_in="sample crops (test)")
+                            stand_in="sample crops (test)", claims=found if preset == "default" else [])
+
+
+EXPERIMENT = Experiment("tiny", "tests.tiny_experiment", "A tiny experiment.", PRESETS, get_config)
 
 
 class _SlowEpochs(keras.callbacks.Callback):
@@ -48,4 +53,4 @@ if os.environ.get("TINY_EPOCH_SLEEP"):
     keras.Model.fit = _slow_fit
 
 if __name__ == "__main__":
-    sys.exit(runner.main(sys.modules[__name__]))
+    sys.exit(runner.main(EXPERIMENT))

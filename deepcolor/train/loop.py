@@ -7,25 +7,27 @@ the exported models. Rerunning after a kill resumes from the last finished epoch
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
 import os
 from typing import Dict, Optional
 
 import keras
 import numpy as np
-import tensorflow as tf
 
-import data_pipelines
 from deepcolor import metrics as metrics_lib
-from deepcolor.colorspaces import ColorSpace, get_colorspace, to_unit_rgb
-from deepcolor.config import BackboneConfig, RunConfig
+from deepcolor.colorspaces import ColorSpace, get_colorspace
+from deepcolor.errors import UsageError
 from deepcolor.models import backbone as backbone_lib
 from deepcolor.models import registry
+from deepcolor.train import data as data_lib
+from deepcolor.train.config import BackboneConfig, RunConfig, colorspace_of
 
-SPLITS = ("train", "validation", "test")
+SPLITS = data_lib.SPLITS
 _LOSSES = {"mse": "mse", "l1": "mae", "mae": "mae"}
 TRAINERS = ("supervised", "cgan")
 GRID_IMAGES = 8
+WHITE = 0.9  # an RGB pixel with every channel at least this is "white" (report 002, 4.1)
 
 
 @dataclasses.dataclass
@@ -45,43 +47,30 @@ class RunResult:
                 "run_dir": self.run_dir, "export_dir": self.export_dir, "reports": self.reports}
 
 
-def _load_splits(run: RunConfig, seed: int, as_uint8: bool = False):
-    d = run.data
-    out = {}
-    for split in SPLITS:
-        limit = d.train_limit if split == "train" else d.eval_limit
-        out[split] = data_pipelines.load_images(
-            d.source, split, image_size=d.image_size, resize=d.resize,
-            drop_grayscale=d.drop_grayscale, limit=limit, seed=seed,
-            validation_fraction=d.validation_fraction, test_fraction=d.test_fraction,
-            as_uint8=as_uint8)
-        if out[split][1].num_images == 0:
-            raise data_pipelines.DataSourceError(
-                f"{d.source} has no usable images in its {split} split")
-    return out
+def model_options(run: RunConfig, spec) -> dict:
+    """The builder's keyword arguments: the run's options, plus the encoder weights of
+    an encoder model, which travel in `run.backbone.weights` like every backbone's."""
+    options = dict(run.model_options)
+    if "weights" in options:
+        raise UsageError(f"run {run.name!r}: give pretrained weights as "
+                         f"backbone=BackboneConfig(weights=...), not model_options")
+    takes_weights = "weights" in inspect.signature(spec.build).parameters
+    if takes_weights and "embedding" not in spec.extra_inputs and run.backbone is not None:
+        options["weights"] = run.backbone.weights
+    return options
 
 
-def _embeddings(embedder, images, colorspace: ColorSpace, cache_path: str) -> np.ndarray:
-    """Each image's backbone embedding, computed once and kept on disk for resumes."""
-    if os.path.exists(cache_path):
-        return np.load(cache_path)
-    inputs = images.map(lambda image: colorspace.encode_input(to_unit_rgb(image)),
-                        num_parallel_calls=tf.data.AUTOTUNE)
-    emb = embedder.predict(inputs.batch(32), verbose=0).astype("float32")
-    np.save(cache_path, emb)
-    return emb
-
-
-def _build_model(run: RunConfig, spec, strategy, jit_compile: bool):
-    """The compiled model to fit: a registered model, or a cGAN around it (deepcolor.gan)."""
+def build_model(run: RunConfig, spec, strategy, jit_compile: bool):
+    """The compiled model to fit: a registered model, or a cGAN around it (train.gan)."""
     if run.trainer not in TRAINERS:
-        raise ValueError(f"run {run.name!r}: unknown trainer {run.trainer!r}; choose one of "
+        raise UsageError(f"run {run.name!r}: unknown trainer {run.trainer!r}; choose one of "
                          f"{', '.join(TRAINERS)}")
     with strategy.scope():
         if run.trainer == "cgan":
-            from deepcolor import gan
+            from deepcolor.train import gan
             return gan.build(run, run.data.image_size, jit_compile=jit_compile)
-        model = registry.build(run.model, input_size=run.data.image_size, **run.model_options)
+        model = registry.build(run.model, input_size=run.data.image_size,
+                               **model_options(run, spec))
         model.compile(optimizer=keras.optimizers.Adam(run.learning_rate),
                       loss=_LOSSES[run.loss], jit_compile=jit_compile)
     return model
@@ -103,19 +92,20 @@ def _predict(model, dataset):
     for inputs, target in dataset:
         gray = inputs[0] if isinstance(inputs, tuple) else inputs
         preds.append(np.asarray(model(inputs, training=False), dtype="float32"))
-        xs.append(gray.numpy())
-        ys.append(target.numpy())
+        xs.append(np.asarray(gray))
+        ys.append(np.asarray(target))
     return np.concatenate(xs), np.concatenate(ys), np.concatenate(preds)
 
 
 def evaluate(model, dataset, colorspace: ColorSpace) -> tuple:
     """Report-style MSE in the target space plus RGB metrics, on every image of `dataset`."""
     gray, target, pred = _predict(model, dataset)
-    true_rgb = colorspace.decode(gray, target).numpy()
-    pred_rgb = colorspace.decode(gray, pred).numpy()
+    true_rgb = np.asarray(colorspace.decode(gray, target))
+    pred_rgb = np.asarray(colorspace.decode(gray, pred))
     results = {"mse": float(np.mean((pred - target) ** 2)),
                "l1": float(np.mean(np.abs(pred - target)))}
     results.update(metrics_lib.evaluate(true_rgb, pred_rgb))
+    results["white_fraction"] = float(np.mean(np.all(pred_rgb >= WHITE, axis=-1)))
     samples = {"gray": (gray[:GRID_IMAGES] - colorspace.input_range[0])
                / (colorspace.input_range[1] - colorspace.input_range[0]),
                "truth": true_rgb[:GRID_IMAGES], "prediction": pred_rgb[:GRID_IMAGES]}
@@ -130,13 +120,15 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
     `init_weights`: a weights file (an earlier run's checkpoint, see `run.init_from`)
     loaded into the model before training; for a cGAN, into its generator.
     """
+    from deepcolor.train import runtime
+
     os.makedirs(run_dir, exist_ok=True)
-    strategy = strategy or tf.distribute.get_strategy()
+    strategy = strategy or runtime.make_strategy("default")
     keras.utils.set_random_seed(seed)
     spec = registry.get(run.model)
-    colorspace = get_colorspace(run.colorspace or spec.colorspace)
+    colorspace = get_colorspace(colorspace_of(run))
 
-    splits = _load_splits(run, seed, as_uint8=True)  # encode_batches converts whole batches
+    splits = data_lib.load_splits(run, seed, as_uint8=True)  # encode_batches converts whole batches
     reports = {s: dataclasses.asdict(r) for s, (_, r) in splits.items()}
     for split, (_, report) in splits.items():
         log(f"  {split}: {report.num_images} images from {report.description}")
@@ -151,17 +143,14 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
         embedder = backbone_lib.build_embedder(run.data.image_size, arch=bb.arch, weights=bb.weights,
                                                embedding=bb.embedding, backbone_size=bb.size)
         for split, (images, _) in splits.items():
-            emb = _embeddings(embedder, images, colorspace, os.path.join(run_dir, f"embeddings_{split}.npy"))
-            extras[split] = tf.data.Dataset.from_tensor_slices(emb)
+            extras[split] = data_lib.embeddings(embedder, images, colorspace,
+                                                os.path.join(run_dir, f"embeddings_{split}.npy"))
         log(f"  backbone {bb.arch} ({bb.weights or 'random init'}), {bb.embedding} embedding: "
             f"computed once per image, reused every epoch")
 
-    datasets = {s: data_pipelines.encode_batches(images, colorspace, run.batch_size,
-                                                 shuffle=(s == "train"), seed=seed,
-                                                 extras=extras[s])
-                for s, (images, _) in splits.items()}
+    datasets = data_lib.batches(splits, colorspace, run.batch_size, seed, extras)
 
-    model = _build_model(run, spec, strategy, jit_compile)
+    model = build_model(run, spec, strategy, jit_compile)
     net = model.generator if run.trainer == "cgan" else model  # what is evaluated and exported
     if init_weights:
         net.load_weights(init_weights)

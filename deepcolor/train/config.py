@@ -1,8 +1,8 @@
 """A report is data: an experiment is a config that the one runner executes.
 
 An `ExperimentConfig` holds one or more `RunConfig`s (one model trained on one
-dataset each); every field is plain data so the resolved config is saved as JSON
-beside the results it produced.
+dataset each) and the report's claims (deepcolor.train.claims); every field is plain
+data so the resolved config is saved as JSON beside the results it produced.
 """
 from __future__ import annotations
 
@@ -24,11 +24,16 @@ class DataConfig:
     validation_fraction: float = 0.1
     test_fraction: float = 0.1
     label: str = ""
+    augment: bool = False  # random crops and flips of the training split, new each epoch
 
 
 @dataclasses.dataclass
 class BackboneConfig:
-    """The frozen embedding network of a fusion model (deepcolor.models.backbone)."""
+    """A run's pretrained network: the frozen embedding of a fusion model
+    (deepcolor.models.backbone) or the encoder of an encoder model (report 003's
+    DenseNet121 / MobileNet). `weights` is the ONE field that carries a run's
+    pretrained weights: "imagenet", a local file, a TF Hub handle, or None (random).
+    """
 
     arch: str = "inception_resnet_v2"
     weights: Optional[str] = "imagenet"
@@ -53,7 +58,7 @@ class RunConfig:
     model: str
     data: DataConfig = dataclasses.field(default_factory=DataConfig)
     model_options: Dict = dataclasses.field(default_factory=dict)
-    colorspace: Optional[Dict] = None
+    colorspace: Optional[Dict] = None  # None: the registered model's (see colorspace_of)
     backbone: Optional[BackboneConfig] = None
     loss: str = "mse"
     learning_rate: float = 1e-3
@@ -78,6 +83,11 @@ class ExperimentConfig:
     stand_in: str = ""
     expected_runtime: str = ""
     notes: List[str] = dataclasses.field(default_factory=list)
+    claims: List = dataclasses.field(default_factory=list)  # deepcolor.train.claims kinds
+    seeds: Optional[List[int]] = None  # every run repeats once per seed; None: [seed]
+
+    def all_seeds(self) -> List[int]:
+        return list(self.seeds) if self.seeds else [self.seed]
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -86,9 +96,24 @@ class ExperimentConfig:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
 
 
+def colorspace_of(run: RunConfig) -> dict:
+    """The run's colour space: its own field, else its registered model's."""
+    if run.colorspace is not None:
+        return dict(run.colorspace)
+    from deepcolor.models import registry
+
+    return dict(registry.get(run.model).colorspace)
+
+
 def replace_in_runs(config: ExperimentConfig, **changes) -> ExperimentConfig:
-    """Apply command-line overrides (epochs, source, backbone weights, ...) to every run."""
+    """Apply command-line overrides (epochs, batch size, source, backbone weights, seeds).
+
+    `--data` replaces each run's data label and the preset's stand-in note too, so a
+    table never names data the run did not use. `--backbone-weights` reaches every run
+    that has a pretrained network, fusion embedding or encoder alike.
+    """
     runs = []
+    stand_in = config.stand_in
     for run in config.runs:
         run = dataclasses.replace(run, data=dataclasses.replace(run.data))
         if changes.get("epochs") is not None:
@@ -96,8 +121,11 @@ def replace_in_runs(config: ExperimentConfig, **changes) -> ExperimentConfig:
         if changes.get("batch_size") is not None:
             run.batch_size = changes["batch_size"]
         if changes.get("source") is not None:
-            run.data.source = changes["source"]
+            run.data.source = run.data.label = changes["source"]
+            stand_in = f"{changes['source']} (given by --data) in place of the preset's data"
         if changes.get("backbone_weights") is not None and run.backbone is not None:
-            run.backbone = dataclasses.replace(run.backbone, weights=changes["backbone_weights"])
+            weights = None if changes["backbone_weights"] == "none" else changes["backbone_weights"]
+            run.backbone = dataclasses.replace(run.backbone, weights=weights)
         runs.append(run)
-    return dataclasses.replace(config, runs=runs)
+    seeds = changes.get("seeds") or config.seeds
+    return dataclasses.replace(config, runs=runs, stand_in=stand_in, seeds=seeds)

@@ -1,0 +1,59 @@
+"""The command line every experiment shares, validated before any data loads."""
+from __future__ import annotations
+
+import argparse
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seed_list(text: str) -> list:
+    try:
+        seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seeds like 0,1,2, got {text!r}") from None
+    if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
+        raise argparse.ArgumentTypeError(f"expected distinct seeds >= 0 like 0,1,2, got {text!r}")
+    return seeds
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports misuse in one line (exit status 2), as the runner does."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def parser(experiment) -> argparse.ArgumentParser:
+    presets = "\n".join(f"  {name:<10} {text}" for name, text in experiment.presets.items())
+    p = _Parser(prog=f"python -m {experiment.module}", description=experiment.description,
+                epilog=f"presets:\n{presets}", formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--preset", default="default", help="which preset to run (see below)")
+    p.add_argument("--data", help="override every run's image source: sample, photos, "
+                                  "cifar10-jpg, folder:PATH or tfds:NAME")
+    p.add_argument("--epochs", type=_positive_int, help="override the preset's epochs")
+    p.add_argument("--batch-size", type=_positive_int,
+                   help="override the preset's (global) batch size")
+    p.add_argument("--seeds", type=_seed_list,
+                   help="repeat every run once per seed, e.g. 0,1,2 (claims are decided by "
+                        "95%% intervals over seeds)")
+    p.add_argument("--backbone-weights", help="imagenet, a local weights file, a TF Hub "
+                                              "handle or folder, or none")
+    p.add_argument("--mixed-precision", choices=("auto", "on", "off"), default="auto",
+                   help="auto: mixed precision when a GPU is present (default)")
+    p.add_argument("--jit-compile", action="store_true", help="compile train steps with XLA")
+    p.add_argument("--strategy", choices=("default", "mirrored", "multiworker"),
+                   default="default", help="several devices: tf.distribute under TensorFlow "
+                                           "(multiworker reads TF_CONFIG), DataParallel under JAX")
+    p.add_argument("--results-dir", default="results", help="where tables and figures go")
+    p.add_argument("--runs-dir", default="runs", help="where models and checkpoints go")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace earlier results of this preset instead of writing beside them")
+    return p

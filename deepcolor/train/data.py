@@ -1,0 +1,71 @@
+"""A run's data: its three splits, its backbone embeddings, and its encoded batches.
+
+data_pipelines loads and caches images and knows nothing of colour spaces; this
+module hands it the run's colour-space encode (`encoder`).
+"""
+from __future__ import annotations
+
+import functools
+import os
+
+import numpy as np
+
+import data_pipelines
+from deepcolor.colorspaces import ColorSpace, get_colorspace, to_unit_rgb
+from deepcolor.train.config import RunConfig
+
+SPLITS = ("train", "validation", "test")
+
+
+@functools.lru_cache(maxsize=None)
+def _encoder(space: ColorSpace):
+    return space.encode
+
+
+def encoder(spec):
+    """The colour space's batch encode, one function object per space for the whole
+    process, so data_pipelines compiles it once (colour spaces compare by value)."""
+    return _encoder(get_colorspace(spec))
+
+
+def load_splits(run: RunConfig, seed: int, as_uint8: bool = False) -> dict:
+    """{split: (images, SourceReport)}; a split with no usable image is an error."""
+    d = run.data
+    out = {}
+    for split in SPLITS:
+        limit = d.train_limit if split == "train" else d.eval_limit
+        out[split] = data_pipelines.load_images(
+            d.source, split, image_size=d.image_size, resize=d.resize,
+            drop_grayscale=d.drop_grayscale, limit=limit, seed=seed,
+            validation_fraction=d.validation_fraction, test_fraction=d.test_fraction,
+            as_uint8=as_uint8)
+        if out[split][1].num_images == 0:
+            raise data_pipelines.DataSourceError(
+                f"{d.source} has no usable images in its {split} split")
+    return out
+
+
+def embeddings(embedder, images, colorspace: ColorSpace, cache_path: str) -> np.ndarray:
+    """Each image's backbone embedding, computed once and kept on disk for resumes."""
+    if os.path.exists(cache_path):
+        return np.load(cache_path)
+    import tensorflow as tf
+
+    inputs = images.map(lambda image: colorspace.encode_input(to_unit_rgb(image)),
+                        num_parallel_calls=tf.data.AUTOTUNE)
+    emb = embedder.predict(inputs.batch(32), verbose=0).astype("float32")
+    tmp = cache_path + ".partial.npy"
+    np.save(tmp, emb)
+    os.replace(tmp, cache_path)  # a kill mid-write never leaves a truncated cache
+    return emb
+
+
+def batches(splits: dict, colorspace: ColorSpace, batch_size: int, seed: int,
+            extras: dict) -> dict:
+    """{split: (model_input, target) batches}; only the training split is shuffled."""
+    import tensorflow as tf
+
+    return {s: data_pipelines.encode_batches(
+                images, encoder(colorspace), batch_size, shuffle=(s == "train"), seed=seed,
+                extras=None if extras.get(s) is None else tf.data.Dataset.from_tensor_slices(extras[s]))
+            for s, (images, _) in splits.items()}

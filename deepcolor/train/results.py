@@ -1,0 +1,143 @@
+"""What a finished experiment writes to results/<experiment>/<preset>/: the config and
+machine as JSON, history CSVs, the table (Markdown and CSV) with the report's numbers
+beside ours and the claims' verdicts, loss curves and sample grids."""
+from __future__ import annotations
+
+import json
+import os
+from typing import Dict, List, Tuple
+
+import numpy as np
+
+from deepcolor.tables import markdown_table, write_csv
+from deepcolor.train import claims as claims_lib
+from deepcolor.train import figures
+from deepcolor.train.config import ExperimentConfig
+
+METRIC_COLUMNS = ["final_loss", "final_val_loss", "test_loss", "mse", "psnr", "ssim",
+                  "ciede2000", "colorfulness", "colorfulness_gap"]
+INTERVAL_METRICS = ("mse", "psnr", "ciede2000")  # shown as mean [95% CI] with several seeds
+
+
+def seed_values(config: ExperimentConfig, results: Dict[str, list], baselines: List[dict]):
+    """{run name: {metric: [one value per seed]}}, baseline rows included."""
+    values = {}
+    for run in config.runs:
+        per_seed = results.get(run.name, [])
+        metrics = sorted({k for r in per_seed for k in r.metrics})
+        values[run.name] = {m: [r.metrics[m] for r in per_seed if m in r.metrics] for m in metrics}
+    for row in baselines:
+        values[row["run"]] = {k: [v] for k, v in row.items() if isinstance(v, (int, float))}
+    return values
+
+
+def table_rows(config: ExperimentConfig, results: Dict[str, list]) -> Tuple[List[Dict], List[str]]:
+    """One row per run (means over seeds): the report's numbers beside ours, then the
+    shared metrics; with several seeds, 95% intervals of the main metrics."""
+    paper_keys = list(dict.fromkeys(k for run in config.runs for k in run.paper))
+    seeds = config.all_seeds()
+    columns = ["run", "model", "data", "train images", "epochs"] + (["seeds"] if len(seeds) > 1 else [])
+    for key in paper_keys:
+        columns += [f"{key} (report)", f"{key} (ours)"]
+    columns += [c for c in METRIC_COLUMNS if c not in paper_keys]
+    if len(seeds) > 1:
+        columns += [f"{m} 95% CI" for m in INTERVAL_METRICS]
+    rows = []
+    for run in config.runs:
+        per_seed = results.get(run.name, [])
+        if not per_seed:
+            continue
+
+        def mean(key):
+            vals = [r.metrics[key] for r in per_seed if r.metrics.get(key) is not None]
+            return float(np.mean(vals)) if vals else None
+
+        train = per_seed[0].reports.get("train", {})
+        row = {"run": run.name, "model": run.model, "epochs": run.epochs,
+               "data": run.data.label or run.data.source, "seeds": len(per_seed),
+               "train images": train.get("num_images")}
+        for key in paper_keys:
+            row[f"{key} (report)"] = run.paper.get(key)
+            row[f"{key} (ours)"] = mean(key)
+        row.update({c: mean(c) for c in METRIC_COLUMNS if c not in paper_keys})
+        for m in INTERVAL_METRICS:
+            vals = [r.metrics[m] for r in per_seed if m in r.metrics]
+            if len(vals) > 1:
+                ci = claims_lib.interval(vals)
+                row[f"{m} 95% CI"] = f"[{ci.low:.4g}, {ci.high:.4g}]"
+        rows.append(row)
+    return rows, columns
+
+
+def write(experiment, config: ExperimentConfig, results: Dict[str, list], out_dir: str,
+          run_root: str, env: dict, policy: str, command: str) -> str:
+    """Write every result file into `out_dir` (a staging folder); returns the table's path."""
+    firsts = [per_seed[0] for per_seed in results.values() if per_seed]
+    stand_in = config.stand_in or "; ".join(
+        sorted({r.reports["train"]["description"] for r in firsts
+                if r.reports["train"].get("is_stand_in")}))
+    backbones = sorted({f"{run.backbone.arch} ({run.backbone.weights or 'RANDOM init, not pretrained'})"
+                        for run in config.runs if run.backbone is not None})
+    with open(os.path.join(out_dir, "config.json"), "w") as f:
+        json.dump({"command": command, "config": config.to_dict(), "environment": env,
+                   "precision": policy, "run_folder": run_root,
+                   "data": {r.name: r.reports for r in firsts}}, f, indent=2, default=str)
+    histories = {}
+    for index, run in enumerate(config.runs):
+        for n, result in enumerate(results.get(run.name, [])):
+            hist = {k: np.asarray(v) for k, v in result.history.items()}
+            if n == 0:
+                histories[run.name] = hist
+            suffix = f"_seed{config.all_seeds()[n]}" if n else ""
+            write_csv([dict(zip(hist, vals)) for vals in zip(*hist.values())], list(hist),
+                      os.path.join(out_dir, f"history_{index:02d}{suffix}.csv"))
+    rows, columns = table_rows(config, results)
+    baselines = experiment.baseline_rows(config) if experiment.baseline_rows else []
+    rows += baselines
+    write_csv(rows, columns, os.path.join(out_dir, "table.csv"))
+    verdicts = claims_lib.decide(config.claims, seed_values(config, results, baselines))
+    observations = experiment.observations(results, config) if experiment.observations else []
+    seeds = config.all_seeds()
+    lines = [f"# {config.title}", "",
+             f"Report {config.report}, preset `{config.preset}`. Command: `{command}`", "",
+             f"- Data: {'STAND-IN: ' + stand_in if stand_in else 'the report datasets'}",
+             *([f"- Backbone: {', '.join(backbones)}"] if backbones else []),
+             f"- Seeds: {', '.join(map(str, seeds))}"
+             + ("" if len(seeds) > 1 else " (one seed: no claim can be decided)"),
+             f"- Machine: {env['hardware']}, {env['platform']}; Keras backend "
+             f"{env.get('keras_backend', '?')}; precision {policy}; {env['date']}"
+             + (f"; {env['wall_time']}" if env.get("wall_time") else ""),
+             f"- Models and checkpoints (not committed): `{run_root}`", "",
+             markdown_table(rows, columns), "",
+             "`mse`/`l1`: in the model's target space (the report's definition, see config); "
+             "PSNR/SSIM on RGB in [0,1]; CIEDE2000 mean per pixel; colorfulness (Hasler & "
+             "Suesstrunk) of the prediction and its gap to the ground truth. All on the test "
+             "split; with several seeds, means over seeds.", ""]
+    lines += [f"- {n}" for n in config.notes]
+    if verdicts:
+        lines += ["", "## The report's claims against this run", "",
+                  "Supported / contradicted: the 95% intervals over seeds separate the claimed "
+                  "way / the other way; undecided: they overlap, or one seed only.", ""]
+        lines += [f"- {v.line()}" for v in verdicts]
+    if observations:
+        lines += ["", "## Observations", ""] + [f"- {o}" for o in observations]
+    with open(os.path.join(out_dir, "table.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    with open(os.path.join(out_dir, "verdicts.json"), "w") as f:
+        json.dump([v.__dict__ for v in verdicts], f, indent=1)
+    figures.plot_loss_curves(histories, os.path.join(out_dir, "loss_curves.png"), config.title)
+    _sample_grids(config, results, out_dir)
+    return os.path.join(out_dir, "table.md")
+
+
+def _sample_grids(config, results, out_dir):
+    by_data: Dict[str, list] = {}
+    for run in config.runs:
+        if results.get(run.name):
+            by_data.setdefault(run.data.label or run.data.source, []).append(results[run.name][0])
+    for i, (label, group) in enumerate(by_data.items()):
+        first = group[0].samples
+        figures.plot_sample_grid(first["gray"], first["truth"],
+                                 {r.name: r.samples["prediction"] for r in group},
+                                 os.path.join(out_dir, f"samples_{i:02d}.png"),
+                                 f"{config.title}: {label} (test split)")

@@ -1,0 +1,149 @@
+"""The one runner: `python -m experiments.<name>` hands it an `Experiment`.
+
+    main(experiment, argv) -> exit status
+
+It resolves the preset and the command-line overrides, trains every run once per
+seed (reusing runs that finished before an interruption), then writes the results
+(deepcolor.train.results) and marks the run folder done. Models and checkpoints
+stay in `runs/<experiment>/<preset>/<stamp>/` (git-ignored); rerunning an
+interrupted command resumes that folder, and a finished one is never overwritten.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+import time
+from typing import Dict, List
+
+import numpy as np
+
+from deepcolor.errors import UsageError, first_line
+from deepcolor.train import args as args_lib
+from deepcolor.train import rundirs
+from deepcolor.train.config import ExperimentConfig, replace_in_runs
+from deepcolor.train.experiment import Experiment
+
+__all__ = ["main", "UsageError"]
+
+
+def check_init_from(config: ExperimentConfig) -> None:
+    """A run's `init_from` must name an earlier run of the experiment with the same model."""
+    for index, run in enumerate(config.runs):
+        if run.init_from is None:
+            continue
+        earlier = {r.name: r for r in config.runs[:index]}
+        if run.init_from not in earlier:
+            raise UsageError(f"run {run.name!r}: init_from {run.init_from!r} is not an earlier "
+                             f"run of this experiment (earlier: {', '.join(earlier) or 'none'})")
+        if earlier[run.init_from].trainer != "supervised":
+            raise UsageError(f"run {run.name!r}: init_from {run.init_from!r} must be a "
+                             f"supervised run (its checkpoint is the model's weights)")
+        if earlier[run.init_from].model != run.model:
+            raise UsageError(f"run {run.name!r} ({run.model}) cannot start from run "
+                             f"{run.init_from!r} ({earlier[run.init_from].model})")
+
+
+def _folder_name(index: int, run, seed: int, several: bool) -> str:
+    name = f"{index:02d}-{run.name.replace(' ', '_').replace('/', '-')}"
+    return f"{name}-seed{seed}" if several else name
+
+
+def train_all(config: ExperimentConfig, run_root: str, strategy, jit_compile: bool,
+              log) -> Dict[str, list]:
+    """{run name: [RunResult per seed]}, reusing runs that finished before an interruption."""
+    from deepcolor.train import loop
+
+    check_init_from(config)
+    seeds = config.all_seeds()
+    results: Dict[str, List] = {run.name: [] for run in config.runs}
+    total, step = len(config.runs) * len(seeds), 0
+    for seed in seeds:
+        for index, run in enumerate(config.runs):
+            step += 1
+            folder = os.path.join(run_root, _folder_name(index, run, seed, len(seeds) > 1))
+            done = os.path.join(folder, "result.json")
+            tag = f"[{step}/{total}] {run.name}" + (f", seed {seed}" if len(seeds) > 1 else "")
+            if os.path.exists(done):
+                log(f"{tag}: finished earlier, reusing its result")
+                with open(done) as f:
+                    saved = json.load(f)
+                samples = dict(np.load(os.path.join(folder, "samples.npz")))
+                results[run.name].append(loop.RunResult(samples=samples, **saved))
+                continue
+            log(f"{tag}: {run.model} on {run.data.source}, {run.data.image_size}px, "
+                f"{run.epochs} epochs, batch {run.batch_size}")
+            init = None
+            if run.init_from:  # an earlier run's final weights, same seed (check_init_from)
+                earlier = results[run.init_from][-1]
+                init = os.path.join(earlier.run_dir, "checkpoint.weights.h5")
+            result = loop.train_run(run, folder, seed=seed, strategy=strategy,
+                                    jit_compile=jit_compile, log=log, init_weights=init)
+            np.savez_compressed(os.path.join(folder, "samples.npz"), **result.samples)
+            tmp = done + ".partial"
+            with open(tmp, "w") as f:
+                json.dump(result.to_json(), f, indent=1, default=float)
+            os.replace(tmp, done)
+            results[run.name].append(result)
+    return results
+
+
+def main(experiment: Experiment, argv=None) -> int:
+    """Command-line entry of an experiment; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = f"python -m {experiment.module} " + " ".join(shlex.quote(a) for a in argv)
+    args = args_lib.parser(experiment).parse_args(argv)
+    log = lambda msg: print(msg, flush=True)  # noqa: E731
+    try:
+        config = replace_in_runs(experiment.config(args.preset), epochs=args.epochs,
+                                 batch_size=args.batch_size, source=args.data,
+                                 backbone_weights=args.backbone_weights, seeds=args.seeds)
+        check_init_from(config)
+        return _execute(experiment, config, args, command.strip(), log)
+    except UsageError as err:
+        print(f"{experiment.module}: error: {first_line(err)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{experiment.module}: interrupted; rerun the same command to resume", file=sys.stderr)
+        return 130
+    except (ValueError, KeyError, OSError, RuntimeError, FloatingPointError) as err:
+        if os.environ.get("DEEPCOLOR_DEBUG"):
+            raise
+        print(f"{experiment.module}: error: {first_line(err)} "
+              f"(DEEPCOLOR_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 1
+
+
+def _execute(experiment: Experiment, config: ExperimentConfig, args, command: str, log) -> int:
+    from deepcolor.train import environment, results as results_lib, runtime
+
+    policy = runtime.set_precision(args.mixed_precision)
+    strategy = runtime.make_strategy(args.strategy)
+    runtime.check_batch_split(config.runs, strategy.num_replicas_in_sync)
+    env = environment.environment()
+    log(f"{config.title} [{config.preset}] on {env['hardware']}, Keras backend "
+        f"{env['keras_backend']}, precision {policy}, strategy {args.strategy} "
+        f"({strategy.num_replicas_in_sync} replica(s)), seeds {config.all_seeds()}")
+    if config.stand_in:
+        log(f"note: {config.stand_in}")
+    run_root = rundirs.run_dir(args.runs_dir, config)
+    log(f"run folder (models, checkpoints; resumable): {run_root}")
+    started, load_start = time.time(), environment.load_average()
+    results = train_all(config, run_root, strategy, args.jit_compile, log)
+    # Wall time of this invocation (a resumed run counts only its own part) and the
+    # machine's load around it: on a shared CPU both explain the time taken.
+    env["wall_time"] = (f"{(time.time() - started) / 60:.1f} min wall time, 1-minute load "
+                        f"average {load_start:.2f} at start and "
+                        f"{environment.load_average():.2f} at end")
+    out_dir = rundirs.results_dir(args.results_dir, config, args.overwrite, log, run_root)
+    staging = rundirs.staging_dir(out_dir)
+    results_lib.write(experiment, config, results, staging, run_root, env, policy, command)
+    rundirs.publish(staging, out_dir)
+    if experiment.summary:  # e.g. the leaderboard's results/leaderboard.md
+        log(f"summary: {experiment.summary(out_dir, args.results_dir, config)}")
+    rundirs.mark_done(run_root)
+    with open(os.path.join(out_dir, "table.md")) as f:
+        log("\n" + f.read())
+    log(f"results: {out_dir}/  models: {run_root}/")
+    return 0
