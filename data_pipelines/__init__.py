@@ -1,8 +1,9 @@
 """tf.data pipelines: source -> decode -> resize -> normalise -> colour-space encode -> batch.
 
 Sources (string specs): `tfds:NAME[:SPLIT]`, `folder:PATH`, `cifar10-jpg` (the offline
-CIFAR-10 copy in ../shared/datasets) and `sample` (photos shipped inside the
-scikit-image and scikit-learn wheels, a stand-in that works on any fresh install).
+CIFAR-10 copy in ../shared/datasets), `photos` (362 real photographs there, split by
+file) and `sample` (photos shipped inside the scikit-image and scikit-learn wheels,
+a stand-in that works on any fresh install).
 """
 from data_pipelines.pipeline import encode_batches, encode_fn, load_images
 from data_pipelines.report import DataSourceError, SourceReport

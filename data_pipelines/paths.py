@@ -37,3 +37,11 @@ def cifar10_tar() -> Path:
     if env:
         return Path(env).expanduser()
     return REPO_ROOT.parent / "shared" / "datasets" / "cifar10-jpg.tar.gz"
+
+
+def photos_tar() -> Path:
+    """`DEEPCOLOR_PHOTOS_TAR`, else ../shared/datasets/real-photos.tar beside the repo."""
+    env = os.environ.get("DEEPCOLOR_PHOTOS_TAR")
+    if env:
+        return Path(env).expanduser()
+    return REPO_ROOT.parent / "shared" / "datasets" / "real-photos.tar"

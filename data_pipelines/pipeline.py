@@ -20,9 +20,10 @@ import tensorflow as tf
 from data_pipelines import cifar10, ops, plan, sample, tfds_source
 from data_pipelines.folder import GRAY_CHROMA, check_split, select_files
 from data_pipelines.report import DataSourceError, SourceReport
+from data_pipelines import augment as augmentation, photos
 
 AUTOTUNE = tf.data.AUTOTUNE
-SOURCES = "tfds:NAME[:SPLIT], folder:PATH, cifar10-jpg or sample"
+SOURCES = "tfds:NAME[:SPLIT], folder:PATH, cifar10-jpg, photos or sample"
 SHUFFLE_BUDGET_BYTES = 1 << 30  # the shuffle buffer holds whole images: cap its memory
 
 
@@ -110,7 +111,7 @@ def load_images(source: str, split: str, *, image_size: int, resize: str = "squa
                 validation_fraction: float = 0.1, test_fraction: float = 0.1,
                 cache: Union[bool, str] = True, gray_threshold: float = GRAY_CHROMA,
                 max_pixels: int = ops.MAX_PIXELS, tfds_data_dir: Optional[str] = None,
-                download: bool = True, as_uint8: bool = False):
+                download: bool = True, as_uint8: bool = False, augment: bool = False):
     """Dataset of float32 RGB [0,1] images (image_size, image_size, 3), deterministic
     order, resized (and cached); and a SourceReport with the exact count.
 
@@ -118,7 +119,7 @@ def load_images(source: str, split: str, *, image_size: int, resize: str = "squa
     converts whole batches: a per-image float conversion costs more than the shuffle
     and batching together (benchmarks/pipeline.py).
 
-    source: `tfds:NAME[:SPLIT]`, `folder:PATH`, `cifar10-jpg` or `sample`.
+    source: `tfds:NAME[:SPLIT]`, `folder:PATH`, `cifar10-jpg`, `photos` or `sample`.
     split: `train`, `validation` or `test`. `seed` sets the order (a seeded shuffle of
     the file list, the same every epoch; splits do not depend on it) and `limit`
     keeps the first N images of that order. `drop_grayscale` leaves out images whose
@@ -126,13 +127,17 @@ def load_images(source: str, split: str, *, image_size: int, resize: str = "squa
     removes MIRFLICKR's grayscale images). `resize`: squash, center_crop or pad (see
     `ops.resize_image`). `cache` keeps the resized uint8 images in memory (True) or
     in files at a path. `max_pixels` bounds decoded image size (see `ops.MAX_PIXELS`);
-    `tfds_data_dir` and `download` are passed to TFDS.
+    `tfds_data_dir` and `download` are passed to TFDS. `augment` gives the train
+    split a new random crop and flip of each image every epoch, after the cache
+    (`augment.random_crops`, seeded by `seed`); other splits ignore it.
     """
     check_split(split)
     ops.check_resize_mode(resize)
     if limit is not None and limit < 0:
         raise DataSourceError(f"limit must be >= 0, got {limit}")
-    common = dict(image_size=image_size, resize=resize, max_pixels=max_pixels)
+    augmenting = augment and split == "train"
+    cached_size = augmentation.cache_size(image_size) if augmenting else image_size
+    common = dict(image_size=cached_size, resize=resize, max_pixels=max_pixels)
     select = dict(limit=limit, seed=seed, validation_fraction=validation_fraction,
                   test_fraction=test_fraction, drop_grayscale=drop_grayscale,
                   gray_threshold=gray_threshold)
@@ -143,6 +148,10 @@ def load_images(source: str, split: str, *, image_size: int, resize: str = "squa
     elif source == cifar10.NAME:
         dataset, report = _file_dataset(source, cifar10.ensure_extracted(), split,
                                         description=cifar10.DESCRIPTION, **common, **select)
+    elif source == photos.NAME:
+        root = photos.ensure_extracted()
+        dataset, report = _file_dataset(source, root, split, description=photos.describe(root),
+                                        **common, **select)
     elif source == "sample":
         dataset, report = _sample_dataset(split, seed, limit, drop_grayscale, gray_threshold,
                                           **common)
@@ -156,6 +165,9 @@ def load_images(source: str, split: str, *, image_size: int, resize: str = "squa
     dataset = dataset.apply(tf.data.experimental.assert_cardinality(report.num_images))
     key = repr((source, split, sorted(common.items()), sorted(select.items())))
     dataset = _cache(dataset, cache, key)
+    if augmenting:  # after the cache, so each epoch gets new crops
+        dataset = augmentation.random_crops(dataset, image_size, seed)
+        report.description += ", a new random crop and flip of each every epoch"
     if as_uint8:
         return dataset, report
     return dataset.map(ops.to_unit_float, num_parallel_calls=AUTOTUNE), report

