@@ -38,7 +38,7 @@ def load_splits(run: RunConfig, seed: int, as_uint8: bool = False) -> dict:
             d.source, split, image_size=d.image_size, resize=d.resize,
             drop_grayscale=d.drop_grayscale, limit=limit, seed=seed,
             validation_fraction=d.validation_fraction, test_fraction=d.test_fraction,
-            as_uint8=as_uint8)
+            as_uint8=as_uint8, augment=d.augment)
         if out[split][1].num_images == 0:
             raise data_pipelines.DataSourceError(
                 f"{d.source} has no usable images in its {split} split")

@@ -138,6 +138,9 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
         json.dump({s: r["skipped"] for s, r in reports.items()}, f, indent=1)
 
     embedder, extras = None, {s: None for s in SPLITS}
+    if "embedding" in spec.extra_inputs and run.data.augment:
+        raise UsageError(f"run {run.name!r}: augment cannot be combined with {run.model}: its "
+                         f"backbone embeddings are computed once, not per epoch's crops")
     if "embedding" in spec.extra_inputs:
         bb = run.backbone or BackboneConfig()
         embedder = backbone_lib.build_embedder(run.data.image_size, arch=bb.arch, weights=bb.weights,
