@@ -1,0 +1,93 @@
+"""Check the offline ImageNet backbone on photos: top-5 classes of EfficientNet-Lite0.
+
+    deepcolor backbone --classify IMAGE [IMAGE ...] [--top 5] [--weights imagenet|PATH]
+
+Each image is resized to 224 x 224 with bicubic interpolation (no crop), as RGB 0-255,
+scaled as (x - 127) / 128 (the reference preprocessing of EfficientNet-Lite, issue 12).
+Prints one line per image: its name, then "class:probability" pairs, best first.
+ImageNet class indices only: the class-name table is a download Keras cannot make offline.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+IMAGE_SIZE = 224
+
+
+class ImageError(ValueError):
+    """An image that cannot be read or has the wrong shape (one-line message)."""
+
+
+def load_rgb(path_or_array) -> np.ndarray:
+    """An image path or array (H x W [x 3], values 0-255) -> uint8 RGB H x W x 3."""
+    if isinstance(path_or_array, (str, Path)):
+        from PIL import Image, UnidentifiedImageError
+        path = Path(path_or_array)
+        if not path.is_file():
+            raise ImageError(f"no such image: {path}")
+        try:
+            with Image.open(path) as img:
+                return np.asarray(img.convert("RGB"))
+        except (UnidentifiedImageError, OSError) as err:
+            raise ImageError(f"cannot read image {path}: {err}") from None
+    array = np.asarray(path_or_array)
+    if array.ndim == 2:  # gray: three equal channels
+        array = np.stack([array] * 3, axis=-1)
+    if array.ndim != 3 or array.shape[-1] != 3:
+        raise ImageError(f"expected an H x W x 3 RGB array, got shape {array.shape}")
+    return np.clip(array, 0, 255).astype(np.uint8)
+
+
+def resize_224(rgb: np.ndarray) -> np.ndarray:
+    """Bicubic resize of uint8 RGB to 224 x 224 (PIL, as the reference numbers used)."""
+    from PIL import Image
+    return np.asarray(Image.fromarray(rgb).resize((IMAGE_SIZE, IMAGE_SIZE), Image.BICUBIC))
+
+
+def classify(paths_or_arrays, top: int = 5, weights="imagenet", model=None):
+    """Top-`top` (class index, probability) pairs per image, best first."""
+    from deepcolor.models.efficientnet_lite import build_efficientnet_lite0, preprocess
+    batch = np.stack([preprocess(resize_224(load_rgb(item))) for item in paths_or_arrays])
+    if model is None:
+        model = build_efficientnet_lite0(include_top=True, weights=weights)
+    probs = model.predict(batch, verbose=0)
+    best = np.argsort(-probs, axis=1)[:, :top]
+    return [[(int(c), float(p[c])) for c in row] for p, row in zip(probs, best)]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="deepcolor backbone",
+        description="Top ImageNet classes of photos under EfficientNet-Lite0 (checks that "
+                    "the offline pretrained backbone works).")
+    parser.add_argument("--classify", nargs="+", metavar="IMAGE", required=True,
+                        help="photos to classify")
+    parser.add_argument("--top", type=int, default=5, help="classes per image (default 5)")
+    parser.add_argument("--weights", default="imagenet",
+                        help="'imagenet' (packaged, cached) or a .pth / .weights.h5 path")
+    return parser
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    if not 1 <= args.top <= 1000:
+        print("deepcolor backbone: --top must be between 1 and 1000", file=sys.stderr)
+        return 2
+    from deepcolor.models.backbone import BackboneUnavailable
+    try:
+        images = [load_rgb(path) for path in args.classify]  # fail before building the net
+        results = classify(images, top=args.top, weights=args.weights)
+    except (ImageError, BackboneUnavailable) as err:
+        print(f"deepcolor backbone: {err}", file=sys.stderr)
+        return 1
+    for path, pairs in zip(args.classify, results):
+        print(path + "  " + "  ".join(f"{c}:{p:.3f}" for c, p in pairs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
