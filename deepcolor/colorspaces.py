@@ -1,11 +1,9 @@
 """Colour spaces: the spine every pipeline, model, metric and export goes through.
 
-Conversions are written once in `keras.ops`, so they run under whichever Keras
-backend is active: under TensorFlow they build tf ops (and so run inside `tf.data`,
-XLA-compiled maps and an exported SavedModel), under JAX they build jax ops. All
-functions take float RGB in [0, 1] with channels last and any leading shape (numpy or
-a backend tensor) and return a backend tensor; `rgb_to_lab` and every
-`ColorSpace.encode` also take uint8 RGB (0-255), which the input pipeline caches.
+Written once in `keras.ops`: under the TensorFlow backend they are tf ops (so they
+run in `tf.data`, XLA maps and a SavedModel), under JAX jax ops. Functions take float
+RGB in [0, 1], channels last, any leading shape, numpy or backend tensor, and return
+a backend tensor; `rgb_to_lab` and `ColorSpace.encode` also take uint8 RGB (0-255).
 
 Conventions (each checked in tests/test_colorspaces.py):
 
