@@ -1,9 +1,9 @@
 """Colour spaces: the spine every pipeline, model, metric and export goes through.
 
-Conversions are written in TensorFlow so they run inside `tf.data` and inside an
-exported SavedModel. All functions take float RGB in [0, 1] with channels last and
-any leading shape; `rgb_to_lab` and every `ColorSpace.encode` also take uint8 RGB
-(0-255), which the input pipeline caches.
+Written once in `keras.ops`: under the TensorFlow backend they are tf ops (so they
+run in `tf.data`, XLA maps and a SavedModel), under JAX jax ops. Functions take float
+RGB in [0, 1], channels last, any leading shape, numpy or backend tensor, and return
+a backend tensor; `rgb_to_lab` and `ColorSpace.encode` also take uint8 RGB (0-255).
 
 Conventions (each checked in tests/test_colorspaces.py):
 
@@ -30,7 +30,8 @@ import dataclasses
 from typing import Tuple
 
 import numpy as np
-import tensorflow as tf
+from keras import ops
+from keras.backend import standardize_dtype
 
 # sRGB primaries to XYZ, D65 (the matrix skimage.color uses).
 _XYZ_FROM_RGB = np.array([[0.412453, 0.357580, 0.180423],
@@ -39,22 +40,32 @@ _XYZ_FROM_RGB = np.array([[0.412453, 0.357580, 0.180423],
 _RGB_FROM_XYZ = np.linalg.inv(_XYZ_FROM_RGB)
 _D65_WHITE = np.array([0.95047, 1.0, 1.08883], dtype=np.float64)
 _LUMA = (0.299, 0.587, 0.114)
+# RGB to YUV as tf.image.rgb_to_yuv (BT.601); its yuv_to_rgb kernel is this inverse.
+_YUV_FROM_RGB = np.array([[0.299, 0.587, 0.114],
+                          [-0.14714119, -0.28886916, 0.43601035],
+                          [0.61497538, -0.51496512, -0.10001026]])
+_RGB_FROM_YUV = np.linalg.inv(_YUV_FROM_RGB)
 
 
-def _matmul_channels(x: tf.Tensor, matrix: np.ndarray) -> tf.Tensor:
+def _float(x):
+    """Any array (numpy, tf, jax; any dtype) as a float32 backend tensor."""
+    return ops.cast(ops.convert_to_tensor(x), "float32")
+
+
+def _matmul_channels(x, matrix: np.ndarray):
     """Apply a 3x3 matrix to the last axis: out[..., i] = sum_j m[i, j] x[..., j]."""
-    return tf.tensordot(x, tf.constant(matrix.T, dtype=x.dtype), axes=1)
+    return ops.tensordot(x, ops.convert_to_tensor(matrix.T, x.dtype), axes=1)
 
 
-def _pow(x: tf.Tensor, exponent: float) -> tf.Tensor:
-    """x ** exponent for x > 0. exp and log are vectorised on CPU, tf.pow on floats is
+def _pow(x, exponent: float):
+    """x ** exponent for x > 0. exp and log are vectorised on CPU, TF's float pow is
     not: 6x faster, same accuracy (benchmarks/colorspace_profile.py)."""
-    return tf.exp(exponent * tf.math.log(x))
+    return ops.exp(exponent * ops.log(x))
 
 
-def _srgb_to_linear(rgb: tf.Tensor) -> tf.Tensor:
-    return tf.where(rgb > 0.04045, _pow((tf.maximum(rgb, 0.04045) + 0.055) / 1.055, 2.4),
-                    rgb / 12.92)
+def _srgb_to_linear(rgb):
+    return ops.where(rgb > 0.04045, _pow((ops.maximum(rgb, 0.04045) + 0.055) / 1.055, 2.4),
+                     rgb / 12.92)
 
 
 # sRGB decoding of the 256 uint8 levels, computed once in float64: for uint8 input
@@ -64,79 +75,79 @@ _LINEAR_OF_UINT8 = np.where(np.arange(256) / 255.0 > 0.04045,
                             np.arange(256) / 255.0 / 12.92).astype(np.float32)
 
 
-def to_unit_rgb(rgb: tf.Tensor) -> tf.Tensor:
+def to_unit_rgb(rgb):
     """uint8 (0-255) or float RGB -> float32 in [0, 1]."""
-    rgb = tf.convert_to_tensor(rgb)
-    if rgb.dtype == tf.uint8:
-        return tf.cast(rgb, tf.float32) / 255.0
-    return tf.cast(rgb, tf.float32)
+    rgb = ops.convert_to_tensor(rgb)
+    if standardize_dtype(rgb.dtype) == "uint8":
+        return ops.cast(rgb, "float32") / 255.0
+    return ops.cast(rgb, "float32")
 
 
 # (fx, fy, fz) -> (L + 16, a, b) as one matmul (cheaper than unstack and stack).
 _LAB_FROM_F = np.array([[0.0, 116.0, 0.0], [500.0, -500.0, 0.0], [0.0, 200.0, -200.0]])
 
 
-def rgb_to_lab(rgb: tf.Tensor) -> tf.Tensor:
+def rgb_to_lab(rgb):
     """RGB in [0, 1] (or uint8) -> Lab (L in [0, 100]); matches skimage.color.rgb2lab."""
-    rgb = tf.convert_to_tensor(rgb)
-    if rgb.dtype == tf.uint8:
-        linear = tf.gather(tf.constant(_LINEAR_OF_UINT8), tf.cast(rgb, tf.int32))
+    rgb = ops.convert_to_tensor(rgb)
+    if standardize_dtype(rgb.dtype) == "uint8":
+        linear = ops.take(ops.convert_to_tensor(_LINEAR_OF_UINT8), ops.cast(rgb, "int32"))
     else:
-        linear = _srgb_to_linear(tf.cast(rgb, tf.float32))
+        linear = _srgb_to_linear(ops.cast(rgb, "float32"))
     xyz = _matmul_channels(linear, _XYZ_FROM_RGB / _D65_WHITE[:, None])
     # Cube root above the CIE threshold, linear segment below it (skimage's constants).
-    f = tf.where(xyz > 0.008856, _pow(tf.maximum(xyz, 0.008856), 1.0 / 3.0),
-                 7.787 * xyz + 16.0 / 116.0)
-    return _matmul_channels(f, _LAB_FROM_F) - tf.constant([16.0, 0.0, 0.0], tf.float32)
+    f = ops.where(xyz > 0.008856, _pow(ops.maximum(xyz, 0.008856), 1.0 / 3.0),
+                  7.787 * xyz + 16.0 / 116.0)
+    return _matmul_channels(f, _LAB_FROM_F) - ops.convert_to_tensor([16.0, 0.0, 0.0], "float32")
 
 
-def lab_to_rgb(lab: tf.Tensor) -> tf.Tensor:
+def lab_to_rgb(lab):
     """Lab -> RGB in [0, 1] (out-of-gamut colours clipped); matches skimage.color.lab2rgb."""
-    lab = tf.convert_to_tensor(lab, tf.float32)
-    lightness, a, b = tf.unstack(lab, axis=-1)
+    lab = _float(lab)
+    lightness, a, b = lab[..., 0], lab[..., 1], lab[..., 2]
     fy = (lightness + 16.0) / 116.0
     # skimage clips a negative fz (impossible Z) to 0 and keeps fx, fy as they are.
-    f = tf.stack([fy + a / 500.0, fy, tf.maximum(fy - b / 200.0, 0.0)], axis=-1)
-    xyz = tf.where(f > 0.2068966, f * f * f, (f - 16.0 / 116.0) / 7.787)
-    linear = _matmul_channels(xyz * tf.constant(_D65_WHITE, tf.float32), _RGB_FROM_XYZ)
-    rgb = tf.where(linear > 0.0031308,
-                   1.055 * _pow(tf.maximum(linear, 0.0031308), 1.0 / 2.4) - 0.055,
-                   12.92 * linear)
-    return tf.clip_by_value(rgb, 0.0, 1.0)
+    f = ops.stack([fy + a / 500.0, fy, ops.maximum(fy - b / 200.0, 0.0)], axis=-1)
+    xyz = ops.where(f > 0.2068966, f * f * f, (f - 16.0 / 116.0) / 7.787)
+    linear = _matmul_channels(xyz * ops.convert_to_tensor(_D65_WHITE, "float32"), _RGB_FROM_XYZ)
+    rgb = ops.where(linear > 0.0031308,
+                    1.055 * _pow(ops.maximum(linear, 0.0031308), 1.0 / 2.4) - 0.055,
+                    12.92 * linear)
+    return ops.clip(rgb, 0.0, 1.0)
 
 
-def rgb_to_yuv(rgb: tf.Tensor) -> tf.Tensor:
+def rgb_to_yuv(rgb):
     """RGB in [0, 1] -> YUV (tf.image convention)."""
-    return tf.image.rgb_to_yuv(tf.convert_to_tensor(rgb, tf.float32))
+    return _matmul_channels(_float(rgb), _YUV_FROM_RGB)
 
 
-def yuv_to_rgb(yuv: tf.Tensor) -> tf.Tensor:
+def yuv_to_rgb(yuv):
     """YUV -> RGB in [0, 1], clipped to the RGB cube."""
-    return tf.clip_by_value(tf.image.yuv_to_rgb(tf.convert_to_tensor(yuv, tf.float32)), 0.0, 1.0)
+    return ops.clip(_matmul_channels(_float(yuv), _RGB_FROM_YUV), 0.0, 1.0)
 
 
-def rgb_to_gray(rgb: tf.Tensor) -> tf.Tensor:
+def rgb_to_gray(rgb):
     """RGB in [0, 1] -> luma in [0, 1] with a trailing channel of 1."""
-    rgb = tf.convert_to_tensor(rgb, tf.float32)
-    return tf.reduce_sum(rgb * tf.constant(_LUMA, tf.float32), axis=-1, keepdims=True)
+    rgb = _float(rgb)
+    return ops.sum(rgb * ops.convert_to_tensor(_LUMA, "float32"), axis=-1, keepdims=True)
 
 
-def as_rgb(image: tf.Tensor) -> tf.Tensor:
+def as_rgb(image):
     """A 1- or 3-channel image in [0, 1] as 3-channel RGB (gray is replicated)."""
-    image = tf.convert_to_tensor(image, tf.float32)
+    image = _float(image)
     if image.shape[-1] == 1:
-        return tf.repeat(image, 3, axis=-1)
+        return ops.repeat(image, 3, axis=-1)
     return image
 
 
-def _to_range(x: tf.Tensor, low: float, high: float) -> tf.Tensor:
+def _to_range(x, low: float, high: float):
     """Map x in [0, 1] linearly to [low, high]."""
     return x * (high - low) + low
 
 
-def _from_range(x: tf.Tensor, low: float, high: float) -> tf.Tensor:
+def _from_range(x, low: float, high: float):
     """Inverse of `_to_range`."""
-    return (tf.cast(x, tf.float32) - low) / (high - low)
+    return (_float(x) - low) / (high - low)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -154,15 +165,15 @@ class ColorSpace(abc.ABC):
     output_channels = 0
 
     @abc.abstractmethod
-    def encode(self, rgb: tf.Tensor) -> Tuple[tf.Tensor, tf.Tensor]:
+    def encode(self, rgb):
         ...
 
     @abc.abstractmethod
-    def encode_input(self, image: tf.Tensor) -> tf.Tensor:
+    def encode_input(self, image):
         ...
 
     @abc.abstractmethod
-    def decode(self, model_input: tf.Tensor, model_output: tf.Tensor) -> tf.Tensor:
+    def decode(self, model_input, model_output):
         ...
 
     @abc.abstractmethod
@@ -193,19 +204,16 @@ class LabSpace(ColorSpace):
         return self._input_from_lab(lab), lab[..., 1:] / self.ab_scale
 
     def encode_input(self, image):
-        image = tf.convert_to_tensor(image, tf.float32)
-        if image.shape[-1] == 1:
-            # A gray image has a = b = 0, so L follows from the gray level alone.
-            return self._input_from_lab(rgb_to_lab(as_rgb(image)))
-        return self._input_from_lab(rgb_to_lab(image))
+        # A gray image has a = b = 0, so L follows from the gray level alone.
+        return self._input_from_lab(rgb_to_lab(as_rgb(image)))
 
     def _input_from_lab(self, lab):
         return _to_range(lab[..., :1] / 100.0, *self.input_range)
 
     def decode(self, model_input, model_output):
         lightness = _from_range(model_input, *self.input_range) * 100.0
-        ab = tf.cast(model_output, tf.float32) * self.ab_scale
-        return lab_to_rgb(tf.concat([lightness, ab], axis=-1))
+        ab = _float(model_output) * self.ab_scale
+        return lab_to_rgb(ops.concatenate([lightness, ab], axis=-1))
 
     def describe(self):
         return (f"Lab: input L/100 in [{self.input_range[0]:g}, {self.input_range[1]:g}], "
@@ -232,14 +240,14 @@ class YUVSpace(ColorSpace):
         return _to_range(yuv[..., :1], *self.input_range), yuv[..., 1:] * self.uv_scale
 
     def encode_input(self, image):
-        image = tf.convert_to_tensor(image, tf.float32)
+        image = _float(image)
         gray = image if image.shape[-1] == 1 else rgb_to_gray(image)
         return _to_range(gray, *self.input_range)
 
     def decode(self, model_input, model_output):
         y = _from_range(model_input, *self.input_range)
-        uv = tf.cast(model_output, tf.float32) / self.uv_scale
-        return yuv_to_rgb(tf.concat([y, uv], axis=-1))
+        uv = _float(model_output) / self.uv_scale
+        return yuv_to_rgb(ops.concatenate([y, uv], axis=-1))
 
     def describe(self):
         return (f"YUV: input Y in [{self.input_range[0]:g}, {self.input_range[1]:g}], "
@@ -262,12 +270,12 @@ class RGBSpace(ColorSpace):
         return self.encode_input(rgb), _to_range(rgb, *self.output_range)
 
     def encode_input(self, image):
-        image = tf.convert_to_tensor(image, tf.float32)
+        image = _float(image)
         gray = image if image.shape[-1] == 1 else rgb_to_gray(image)
         return _to_range(gray, *self.input_range)
 
     def decode(self, model_input, model_output):
-        return tf.clip_by_value(_from_range(model_output, *self.output_range), 0.0, 1.0)
+        return ops.clip(_from_range(model_output, *self.output_range), 0.0, 1.0)
 
     def describe(self):
         return (f"RGB: input gray in [{self.input_range[0]:g}, {self.input_range[1]:g}], "

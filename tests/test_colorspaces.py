@@ -1,4 +1,6 @@
-"""Colour conversions against skimage and OpenCV, and the encode/decode abstraction."""
+"""Colour conversions against skimage and OpenCV, and the encode/decode abstraction.
+
+Backend-neutral: tests/test_backend_jax.py runs this file again under JAX."""
 import warnings
 
 import cv2
@@ -6,7 +8,7 @@ import numpy as np
 import pytest
 import skimage.color
 import skimage.data
-import tensorflow as tf
+from keras import config
 
 from deepcolor import colorspaces as cs
 
@@ -23,7 +25,7 @@ def _photos():
 
 @pytest.mark.parametrize("name, image", [("grid", _grid())] + [(f"photo{i}", p) for i, p in enumerate(_photos())])
 def test_lab_matches_skimage_and_opencv(name, image):
-    ours = cs.rgb_to_lab(image).numpy()
+    ours = np.asarray(cs.rgb_to_lab(image))
     ref = skimage.color.rgb2lab(image.astype(np.float64))
     ocv = cv2.cvtColor(image, cv2.COLOR_RGB2Lab)
     assert np.abs(ours - ref).max() < 0.05
@@ -36,14 +38,14 @@ def test_lab_matches_skimage_and_opencv(name, image):
 
 
 def test_lab_ranges():
-    lab = cs.rgb_to_lab(_grid()).numpy()
+    lab = np.asarray(cs.rgb_to_lab(_grid()))
     assert lab[..., 0].min() >= -1e-4 and lab[..., 0].max() <= 100 + 1e-4
     assert -128 <= lab[..., 1:].min() and lab[..., 1:].max() <= 127
 
 
 @pytest.mark.parametrize("image", [_grid()] + _photos())
 def test_yuv_matches_opencv(image):
-    ours = cs.rgb_to_yuv(image).numpy()
+    ours = np.asarray(cs.rgb_to_yuv(image))
     ref = cv2.cvtColor(image, cv2.COLOR_RGB2YUV)
     ref[..., 1:] -= 0.5  # OpenCV offsets U and V by 0.5 for float input
     assert np.abs(ours - ref).max() < 1e-3
@@ -53,7 +55,7 @@ def test_yuv_matches_opencv(image):
                                                (cs.rgb_to_yuv, cs.yuv_to_rgb)])
 def test_round_trip_within_one_level(forward, backward):
     for image in [_grid()] + _photos():
-        back = backward(forward(image)).numpy()
+        back = np.asarray(backward(forward(image)))
         assert np.abs(back - image).max() < 1.0 / 255
 
 
@@ -64,13 +66,13 @@ def test_lab_to_rgb_matches_skimage_on_out_of_gamut_values():
     with warnings.catch_warnings():  # skimage warns that it clips impossible Z values; so do we
         warnings.simplefilter("ignore")
         ref = np.clip(skimage.color.lab2rgb(lab.astype(np.float64)), 0, 1)
-    assert np.abs(cs.lab_to_rgb(lab).numpy() - ref).max() < 2.0 / 255
+    assert np.abs(np.asarray(cs.lab_to_rgb(lab)) - ref).max() < 2.0 / 255
 
 
 def test_gray_is_luma():
     image = _photos()[0]
     ref = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)[..., None]
-    assert np.abs(cs.rgb_to_gray(image).numpy() - ref).max() < 1e-3
+    assert np.abs(np.asarray(cs.rgb_to_gray(image)) - ref).max() < 1e-3
 
 
 SPACES = [cs.LabSpace(), cs.YUVSpace(), cs.RGBSpace(), cs.RGBSpace(output_range=(-1.0, 1.0)),
@@ -83,9 +85,10 @@ def test_encode_decode_round_trip(space):
     model_input, target = space.encode(image)
     assert model_input.shape[-1] == 1 and target.shape[-1] == space.output_channels
     lo, hi = space.input_range
-    assert lo - 1e-5 <= model_input.numpy().min() and model_input.numpy().max() <= hi + 1e-5
-    assert np.abs(target.numpy()).max() <= 1.0 + 1e-5
-    back = space.decode(model_input, target).numpy()
+    model_input = np.asarray(model_input)
+    assert lo - 1e-5 <= model_input.min() and model_input.max() <= hi + 1e-5
+    assert np.abs(np.asarray(target)).max() <= 1.0 + 1e-5
+    back = np.asarray(space.decode(model_input, target))
     assert np.abs(back - image).max() < 1.0 / 255
 
 
@@ -100,17 +103,37 @@ def test_encode_input_of_gray_equals_encode_of_colour(space):
         expected = space.encode_input(image)
     else:
         expected = space.encode_input(gray)
-    np.testing.assert_allclose(colour_input.numpy(), expected.numpy(), atol=1e-5)
+    np.testing.assert_allclose(np.asarray(colour_input), np.asarray(expected), atol=1e-5)
 
 
 @pytest.mark.parametrize("space", SPACES[:3], ids=lambda s: s.name)
 def test_encode_is_the_same_eagerly_and_in_tf_data(space):
+    if config.backend() != "tensorflow":
+        pytest.skip("tf.data runs keras.ops only under the TensorFlow backend")
+    import tensorflow as tf
+
     images = np.stack([_photos()[0][:32, :32], _photos()[1][:32, :32]])
-    eager = [t.numpy() for t in space.encode(images)]
+    eager = [np.asarray(t) for t in space.encode(images)]
     ds = tf.data.Dataset.from_tensor_slices(images).map(space.encode).batch(2)
-    graph = [t.numpy() for t in next(iter(ds))]
+    graph = [np.asarray(t) for t in next(iter(ds))]
     for a, b in zip(eager, graph):
         np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+
+@pytest.mark.parametrize("space", SPACES[:3], ids=lambda s: s.name)
+def test_encode_is_the_same_eagerly_and_jax_compiled(space):
+    """Under JAX, Keras compiles the train step with jax.jit: encode must trace there."""
+    if config.backend() != "jax":
+        pytest.skip("jax.jit applies under the JAX backend")
+    import jax
+
+    images = np.stack([_photos()[0][:32, :32], (_photos()[1][:32, :32] * 255).astype(np.uint8)])
+    for batch in (images[:1], images[1:]):  # float and uint8 input
+        eager = [np.asarray(t) for t in space.encode(batch)]
+        compiled = [np.asarray(t) for t in jax.jit(space.encode)(batch)]
+        for a, b in zip(eager, compiled):
+            np.testing.assert_allclose(a, b, atol=1e-5)
 
 
 def test_get_colorspace_from_config_and_errors():
@@ -127,6 +150,6 @@ def test_rgb_to_lab_of_uint8_uses_exact_srgb_levels():
     agrees with the float path and with skimage."""
     levels = np.arange(0, 256, 8, dtype=np.uint8)
     grid = np.stack(np.meshgrid(levels, levels, levels, indexing="ij"), -1).reshape(-1, 1, 3)
-    from_bytes = cs.rgb_to_lab(grid).numpy()
-    np.testing.assert_allclose(from_bytes, cs.rgb_to_lab(grid / 255.0).numpy(), atol=2e-4)
+    from_bytes = np.asarray(cs.rgb_to_lab(grid))
+    np.testing.assert_allclose(from_bytes, np.asarray(cs.rgb_to_lab(grid / 255.0)), atol=2e-4)
     np.testing.assert_allclose(from_bytes, skimage.color.rgb2lab(grid / 255.0), atol=2e-4)
