@@ -210,22 +210,67 @@ def _shuffle_buffer(dataset: tf.data.Dataset, batch_size: int) -> int:
     return min(fit, cardinality) if cardinality > 0 else fit
 
 
-def encode_batches(images: tf.data.Dataset, encode, batch_size: int, *, shuffle: bool,
+def epoch_seed(seed: int, epoch: int) -> int:
+    """The shuffle seed of one epoch: a function of (seed, epoch) alone, so a run resumed
+    at epoch k in a new process draws the same order as an uninterrupted run."""
+    return (seed * 1_000_003 + epoch) % (2 ** 31 - 1)
+
+
+def steps_per_epoch(num_images: int, batch_size: int, drop_remainder: bool = False) -> int:
+    return num_images // batch_size if drop_remainder else -(-num_images // batch_size)
+
+
+def encode_batches(images, encode, batch_size: int, *, shuffle: bool,
                    seed: int = 0, extras: Optional[tf.data.Dataset] = None,
-                   drop_remainder: bool = False,
-                   shuffle_buffer: Optional[int] = None) -> tf.data.Dataset:
+                   drop_remainder: bool = False, shuffle_buffer: Optional[int] = None,
+                   epochs: Optional[int] = None, first_epoch: int = 0) -> tf.data.Dataset:
     """(model_input, target) batches of `images` (float [0, 1] or uint8, see
     `load_images(as_uint8=True)`); with `extras` (a dataset aligned with `images`,
     e.g. precomputed backbone embeddings) yields ((model_input, extra), target).
 
-    Shuffles before batching, after zipping extras, so pairs stay aligned; reshuffled
-    each epoch from `seed`. Encodes whole batches (one vectorised colour conversion).
+    Shuffles before batching, after zipping extras, so pairs stay aligned. Encodes
+    whole batches (one vectorised colour conversion).
+
+    Without `epochs`: one pass per iteration, reshuffled each iteration from `seed`.
+    With `epochs` (for `fit(..., steps_per_epoch=steps_per_epoch(n, batch_size))`):
+    one stream of epochs `first_epoch` .. `epochs - 1` back to back, epoch e shuffled
+    from `epoch_seed(seed, e)`; `images` may then be a function of the epoch (e.g. new
+    random crops per epoch). A run resumed at epoch k sees the batches an
+    uninterrupted run saw from epoch k on.
     """
-    dataset = images if extras is None else tf.data.Dataset.zip((images, extras))
-    if shuffle:
-        buffer = shuffle_buffer or _shuffle_buffer(dataset, batch_size)
-        dataset = dataset.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
+    if epochs is None:
+        dataset = images if extras is None else tf.data.Dataset.zip((images, extras))
+        if shuffle:
+            buffer = shuffle_buffer or _shuffle_buffer(dataset, batch_size)
+            dataset = dataset.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
+        dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
+    else:
+        dataset = _epoch_stream(images, extras, batch_size, shuffle, seed, drop_remainder,
+                                shuffle_buffer, epochs, first_epoch)
     dataset = dataset.map(encode_fn(encode, extras is not None),
                           num_parallel_calls=AUTOTUNE, deterministic=True)
     return dataset.prefetch(AUTOTUNE)
+
+
+def _epoch_stream(images, extras, batch_size, shuffle, seed, drop_remainder, shuffle_buffer,
+                  epochs, first_epoch):
+    pieces, steps = [], []
+    for epoch in range(first_epoch, max(first_epoch + 1, epochs)):
+        epoch_images = images(epoch) if callable(images) else images
+        dataset = (epoch_images if extras is None
+                   else tf.data.Dataset.zip((epoch_images, extras)))
+        if shuffle:
+            buffer = shuffle_buffer or _shuffle_buffer(dataset, batch_size)
+            dataset = dataset.shuffle(buffer, seed=epoch_seed(seed, epoch),
+                                      reshuffle_each_iteration=False)
+        pieces.append(dataset.batch(batch_size, drop_remainder=drop_remainder))
+        steps.append(int(pieces[-1].cardinality()))
+        if steps[-1] < 0:
+            raise ValueError("encode_batches(epochs=...) needs images of known length "
+                             "(load_images sets it)")
+    if len(pieces) == 1:
+        return pieces[0]
+    # One flat choice stream (not nested concatenations): epoch after epoch, in order.
+    choice = tf.data.Dataset.from_tensor_slices(
+        tf.constant([i for i, n in enumerate(steps) for _ in range(max(n, 0))], tf.int64))
+    return tf.data.Dataset.choose_from_datasets(pieces, choice)

@@ -151,6 +151,7 @@ class Verdict:
 
 
 def _higher_better(metric: str) -> bool:
+    metric = metric.split("@")[0]  # "psnr@best": the checkpoint best on validation
     if metric in HIGHER_IS_BETTER:
         return True
     if metric in LOWER_IS_BETTER:

@@ -29,16 +29,22 @@ def encoder(spec):
 
 
 def load_splits(run: RunConfig, seed: int, as_uint8: bool = False) -> dict:
-    """{split: (images, SourceReport)}; a split with no usable image is an error."""
+    """{split: (images, SourceReport)}; a split with no usable image is an error.
+
+    With `run.data.augment`, the training images are cached larger
+    (`augment.cache_size`) and `batches` cuts new random crops from them each epoch."""
+    from data_pipelines import augment
+
     d = run.data
     out = {}
     for split in SPLITS:
         limit = d.train_limit if split == "train" else d.eval_limit
+        size = augment.cache_size(d.image_size) if (d.augment and split == "train") else d.image_size
         out[split] = data_pipelines.load_images(
-            d.source, split, image_size=d.image_size, resize=d.resize,
+            d.source, split, image_size=size, resize=d.resize,
             drop_grayscale=d.drop_grayscale, limit=limit, seed=seed,
             validation_fraction=d.validation_fraction, test_fraction=d.test_fraction,
-            as_uint8=as_uint8, augment=d.augment)
+            as_uint8=as_uint8)
         if out[split][1].num_images == 0:
             raise data_pipelines.DataSourceError(
                 f"{d.source} has no usable images in its {split} split")
@@ -60,12 +66,26 @@ def embeddings(embedder, images, colorspace: ColorSpace, cache_path: str) -> np.
     return emb
 
 
-def batches(splits: dict, colorspace: ColorSpace, batch_size: int, seed: int,
-            extras: dict) -> dict:
-    """{split: (model_input, target) batches}; only the training split is shuffled."""
+def batches(splits: dict, colorspace: ColorSpace, batch_size: int, seed: int, extras: dict,
+            *, epochs: int, first_epoch: int = 0, augment_size: int = 0) -> dict:
+    """{split: (model_input, target) batches}. The training split is one stream of the
+    epochs still to train, epoch e shuffled (and, with `augment_size`, cropped) from
+    (seed, e) alone, so a resumed run sees what an uninterrupted one saw."""
     import tensorflow as tf
+    from data_pipelines import augment
 
-    return {s: data_pipelines.encode_batches(
-                images, encoder(colorspace), batch_size, shuffle=(s == "train"), seed=seed,
-                extras=None if extras.get(s) is None else tf.data.Dataset.from_tensor_slices(extras[s]))
-            for s, (images, _) in splits.items()}
+    def extra(split):
+        return None if extras.get(split) is None else tf.data.Dataset.from_tensor_slices(extras[split])
+
+    train_images = splits["train"][0]
+    if augment_size:
+        large = train_images
+        train_images = lambda epoch: augment.random_crops(  # noqa: E731
+            large, augment_size, data_pipelines.epoch_seed(seed, epoch))
+    out = {"train": data_pipelines.encode_batches(
+        train_images, encoder(colorspace), batch_size, shuffle=True, seed=seed,
+        extras=extra("train"), epochs=epochs, first_epoch=first_epoch)}
+    for split in ("validation", "test"):
+        out[split] = data_pipelines.encode_batches(splits[split][0], encoder(colorspace),
+                                                   batch_size, shuffle=False, extras=extra(split))
+    return out

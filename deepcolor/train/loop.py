@@ -20,6 +20,8 @@ from deepcolor.colorspaces import ColorSpace, get_colorspace
 from deepcolor.errors import UsageError
 from deepcolor.models import backbone as backbone_lib
 from deepcolor.models import registry
+import data_pipelines
+from deepcolor.train import callbacks as callbacks_lib
 from deepcolor.train import data as data_lib
 from deepcolor.train.config import BackboneConfig, RunConfig, colorspace_of
 
@@ -151,7 +153,14 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
         log(f"  backbone {bb.arch} ({bb.weights or 'random init'}), {bb.embedding} embedding: "
             f"computed once per image, reused every epoch")
 
-    datasets = data_lib.batches(splits, colorspace, run.batch_size, seed, extras)
+    backup_dir = os.path.join(run_dir, "backup")
+    first_epoch = callbacks_lib.restored_epoch(backup_dir)
+    callbacks_lib.truncate_history(os.path.join(run_dir, "history.csv"), first_epoch)
+    if first_epoch:
+        log(f"  resuming after epoch {first_epoch} of {run.epochs}")
+    datasets = data_lib.batches(splits, colorspace, run.batch_size, seed, extras,
+                                epochs=run.epochs, first_epoch=first_epoch,
+                                augment_size=run.data.image_size if run.data.augment else 0)
 
     model = build_model(run, spec, strategy, jit_compile)
     net = model.generator if run.trainer == "cgan" else model  # what is evaluated and exported
@@ -159,21 +168,26 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
         net.load_weights(init_weights)
         log(f"  initialised {net.name} from {init_weights}")
     history_path = os.path.join(run_dir, "history.csv")
-    callbacks = [
-        keras.callbacks.BackupAndRestore(os.path.join(run_dir, "backup")),
-        keras.callbacks.CSVLogger(history_path, append=True),
-        keras.callbacks.TerminateOnNaN(),
-        keras.callbacks.ModelCheckpoint(os.path.join(run_dir, "checkpoint.weights.h5"),
-                                        save_weights_only=True),
-        keras.callbacks.TensorBoard(os.path.join(run_dir, "tensorboard"), write_graph=False),
-    ]
+    last, best = (os.path.join(run_dir, f) for f in ("checkpoint.weights.h5", "best.weights.h5"))
+    callbacks = callbacks_lib.training_callbacks(run_dir, backup_dir, history_path, last, best, net)
     fit = model.fit(datasets["train"], validation_data=datasets["validation"], epochs=run.epochs,
-                    callbacks=callbacks, verbose=2, shuffle=False)  # tf.data shuffles
-    if any(np.isnan(v).any() for v in fit.history.values()):
-        raise FloatingPointError(f"run {run.name!r} stopped: loss became NaN")
+                    steps_per_epoch=data_pipelines.steps_per_epoch(reports["train"]["num_images"],
+                                                                   run.batch_size),
+                    callbacks=callbacks, verbose=2, shuffle=False)  # the stream is shuffled
+    if any(not np.all(np.isfinite(v)) for v in fit.history.values()):
+        saved = callbacks_lib.last_finite_epoch(history_path)
+        where = (f"the last finite checkpoint (epoch {saved}) is {last}" if saved else
+                 "no epoch finished with finite weights")
+        raise FloatingPointError(f"run {run.name!r} stopped: loss became NaN or infinite; {where}")
 
     history = _read_history(history_path)
     results, samples = evaluate(net, datasets["test"], colorspace)
+    if os.path.exists(best):  # the checkpoint best on validation, scored on the same test split
+        net.load_weights(best)
+        at_best, _ = evaluate(net, datasets["test"], colorspace)
+        results.update({f"{k}@best": v for k, v in at_best.items()})
+        results["best_epoch"] = callbacks_lib.best_epoch(history_path)
+        net.load_weights(last)
     for key in ("loss", "val_loss"):
         if key in history and len(history[key]):
             results[f"final_{key}"] = float(history[key][-1])
