@@ -43,20 +43,39 @@ def check_split(split: str) -> str:
 
 def list_images(root: Path) -> List[FileEntry]:
     """Image files under `root`, recursive, sorted; hidden files and folders are
-    left out (macOS `._x.jpg` companions are not images)."""
+    left out (macOS `._x.jpg` companions are not images).
+
+    Symlinked folders are followed, each real folder once (keyed by device and
+    inode), so a link back up the tree (`loop/up -> ..`) cannot loop forever. Links
+    are followed only after every plain subfolder, so a folder inside the tree is
+    always listed under its own path, not a link's. Broken links and folders that
+    cannot be read are skipped, not fatal."""
     found: List[FileEntry] = []
-    stack = [root]
-    while stack:
-        with os.scandir(stack.pop()) as entries:
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
+    seen = set()
+    folders, links = [root], []
+    while folders or links:
+        folder = folders.pop() if folders else links.pop(0)
+        try:
+            info = folder.stat()
+            if (info.st_dev, info.st_ino) in seen:
+                continue
+            seen.add((info.st_dev, info.st_ino))
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError:  # vanished, unreadable, or a link loop the OS refuses
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
                 if entry.is_dir():
-                    stack.append(Path(entry.path))
+                    (links if entry.is_symlink() else folders).append(Path(entry.path))
                 elif entry.name.lower().endswith(EXTENSIONS):
-                    stat = entry.stat()
+                    stat = entry.stat()  # follows links: a broken one raises here
                     rel = Path(entry.path).relative_to(root).as_posix()
                     found.append((rel, stat.st_size, stat.st_mtime_ns))
+            except OSError:
+                continue
     return sorted(found)
 
 

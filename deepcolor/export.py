@@ -2,7 +2,8 @@
 
 * `export_saved_model`: a TF SavedModel whose `serving_default` signature takes
   `images` uint8 (B, H, W, 1..4) of any size and returns `{"colorized": uint8
-  (B, H, W, 3)}`. Normalisation, colour conversion and resizing are inside, so a
+  (B, H, W, 3)}`. Other ranks, channel counts and empty batches fail with an
+  assertion naming this contract (`inference.checked_images`). Normalisation, colour conversion and resizing are inside, so a
   loader needs TensorFlow only. `assets/deepcolor.json` records the colour space and
   input size.
 * `save_keras_with_metadata`: a `.keras` file plus the same JSON as a sidecar
@@ -26,7 +27,7 @@ import numpy as np
 import tensorflow as tf
 
 from deepcolor.colorspaces import get_colorspace
-from deepcolor.inference import Colorizer, colorize_images
+from deepcolor.inference import Colorizer, check_images, colorize_images
 
 METADATA_NAME = "deepcolor.json"
 _FORMAT = "deepcolor-colorizer"
@@ -92,7 +93,7 @@ class SavedModelColorizer:
         self.input_size = meta.get("input_size")
 
     def __call__(self, images) -> np.ndarray:
-        return self._serve(images=tf.convert_to_tensor(images, tf.uint8))["colorized"].numpy()
+        return self._serve(images=tf.constant(check_images(images)))["colorized"].numpy()
 
 
 def load_for_inference(path, colorspace=None, input_size: Optional[int] = None):

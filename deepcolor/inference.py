@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Optional
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from deepcolor.colorspaces import ColorSpace, RGBSpace, get_colorspace, lab_to_rgb, rgb_to_lab
@@ -46,6 +47,42 @@ def resolve_input_size(model: keras.Model, input_size: Optional[int]) -> int:
     if height is not None and (height, width) != (input_size, input_size):
         raise ValueError(f"input_size {input_size} does not match the model input {height}x{width}")
     return int(input_size)
+
+
+IMAGES_CONTRACT = "uint8 (batch, height, width, 1..4 channels)"
+
+
+def check_images(images) -> np.ndarray:
+    """`images` as a numpy array if it keeps the contract IMAGES_CONTRACT, else a
+    one-line ValueError saying what is wrong (not TensorFlow's graph error)."""
+    array = np.asarray(images)
+    if array.dtype != np.uint8:  # a float in [0, 1] or an int over 255 would be garbled
+        raise ValueError(f"images must be {IMAGES_CONTRACT}; got dtype {array.dtype}")
+    if array.ndim != 4:
+        hint = " (one image? add a batch axis: images[None])" if array.ndim == 3 else ""
+        raise ValueError(f"images must be {IMAGES_CONTRACT}; got shape {array.shape}{hint}")
+    if not 1 <= array.shape[-1] <= 4:
+        raise ValueError(f"images must have 1 to 4 channels (gray, gray+alpha, RGB, RGBA); "
+                         f"got shape {array.shape}")
+    if 0 in array.shape:
+        raise ValueError(f"images must not be empty; got shape {array.shape}")
+    return array
+
+
+def checked_images(images: tf.Tensor) -> tf.Tensor:
+    """`images` of unknown rank, checked in the graph (the SavedModel signature has no
+    Python to do it): rank 4, 1..4 channels, no empty axis, else an assertion that
+    states the contract and the shape given. One condition built only from ops that
+    work at any rank: graph ops run in no fixed order, so a shape[3] guarded by a
+    separate rank check could still fail first with an obscure error."""
+    shape = tf.shape(images)
+    first4 = tf.concat([shape, tf.ones([4], tf.int32)], 0)[:4]  # safe at any rank
+    valid = tf.reduce_all([tf.equal(tf.size(shape), 4), tf.reduce_all(first4 > 0),
+                           first4[3] <= 4])
+    check = tf.debugging.Assert(valid, [f"images must be {IMAGES_CONTRACT}, none empty; "
+                                        "got shape", shape], summarize=8)
+    with tf.control_dependencies([check]):
+        return tf.ensure_shape(tf.identity(images), [None, None, None, None])
 
 
 def to_rgb(images: tf.Tensor) -> tf.Tensor:
@@ -103,8 +140,10 @@ def colorize_images(model: keras.Model, colorspace: ColorSpace, images: tf.Tenso
 class Colorizer(tf.Module):
     """A model, its colour space and size, with `colorize_images` as a traced function.
 
-    `serve` takes uint8 (B, H, W, C) of any size; it is the SavedModel signature.
-    Calling a `Colorizer` on a numpy array returns a numpy array.
+    `serve` takes uint8 (B, H, W, 1..4) of any size; it is the SavedModel signature.
+    Its input has no fixed rank so that a wrong rank reaches `checked_images` and
+    fails with a clear message instead of deep inside the graph. Calling a
+    `Colorizer` on a numpy array returns a numpy array (and checks it in Python).
     """
 
     def __init__(self, model: keras.Model, colorspace, input_size: Optional[int] = None):
@@ -117,8 +156,10 @@ class Colorizer(tf.Module):
             raise ValueError(f"model outputs {model.outputs[0].shape[-1]} channels but "
                              f"{self.colorspace.name} needs {self.colorspace.output_channels}")
         self.serve = tf.function(
-            self._colorize,
-            input_signature=[tf.TensorSpec([None, None, None, None], tf.uint8, name="images")])
+            self._serve, input_signature=[tf.TensorSpec(None, tf.uint8, name="images")])
+
+    def _serve(self, images):
+        return self._colorize(checked_images(images))
 
     def _colorize(self, images):
         return {"colorized": colorize_images(self.model, self.colorspace, images, self.input_size)}
@@ -130,4 +171,4 @@ class Colorizer(tf.Module):
         return tf.function(self._colorize).get_concrete_function(spec)
 
     def __call__(self, images):
-        return self.serve(tf.convert_to_tensor(images, tf.uint8))["colorized"].numpy()
+        return self.serve(tf.constant(check_images(images)))["colorized"].numpy()

@@ -16,7 +16,9 @@ Score one or more answer logs (Markdown table per model and overall):
 
 Definitions of "turing fraction" (report 001) and "public acceptance"
 (report 003) are in deepcolor/turing_score.py.  This module and its helpers
-use only the standard library (PIL optional) so the command starts fast.
+use only the standard library and PIL (which verifies the images; no numpy or
+TensorFlow), so the command starts fast.  Files that are not served (links out of
+the given folders, non-images) are listed on stderr at start-up.
 """
 from __future__ import annotations
 
@@ -28,6 +30,8 @@ import threading
 from pathlib import Path
 
 from deepcolor import turing_score
+
+MAX_REFUSED_LISTED = 20  # files refused from the pool, listed one per line at start-up
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -81,6 +85,11 @@ def serve(args) -> int:
     from deepcolor.turing_server import Study, TuringServer
 
     study = Study(args.real, [parse_colorized(c) for c in args.colorized])
+    for path, why in study.refused[:MAX_REFUSED_LISTED]:
+        print(f"refused {path}: {why}", file=sys.stderr)
+    if len(study.refused) > MAX_REFUSED_LISTED:
+        print(f"refused {len(study.refused) - MAX_REFUSED_LISTED} more files (not served)",
+              file=sys.stderr)
     for warning in study.warnings():
         print(f"warning: {warning}", file=sys.stderr)
     if not _is_loopback(args.host):

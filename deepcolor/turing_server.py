@@ -2,7 +2,13 @@
 
 Only the image files handed to `Study` are ever served, each under a random
 opaque token: nothing from a request path is joined to the filesystem, and a
-token says nothing about whether its image is real.
+token says nothing about whether its image is real (the pool's own checks are in
+`deepcolor.turing_pool`).
+
+Hostile or broken clients: every request gets a response or a clean close. A
+body is read with a timeout (`request_timeout`), malformed JSON of any depth is a
+400, an unexpected error a 500 with one line on stderr, and a client that hangs
+up mid-reply is dropped silently (no traceback on the terminal).
 """
 from __future__ import annotations
 
@@ -11,8 +17,8 @@ import json
 import math
 import random
 import secrets
+import sys
 import threading
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,117 +26,15 @@ from urllib.parse import urlsplit
 
 from deepcolor import turing_score
 from deepcolor.turing_page import render_page
+from deepcolor.turing_pool import Image, Study, read_served  # noqa: F401  (Study: re-export)
 
-IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-               ".gif": "image/gif", ".webp": "image/webp", ".bmp": "image/bmp"}
-REAL = "real"
 MAX_BODY = 4096            # the JSON bodies we accept are tiny
 MAX_RESPONSE_MS = 3_600_000
+REQUEST_TIMEOUT = 5.0      # seconds a client may stall mid-request before it is dropped
 
 
-@dataclass(frozen=True)
-class Image:
-    token: str
-    path: Path
-    truth: str                      # "real" or "colorized"
-    model: str                      # "" for real images
-    pair: str                       # file stem: pairs originals with colorizations
-    paired_models: tuple[str, ...]  # real: models with this stem; colorized: ()
-
-    @property
-    def label(self) -> str:
-        return f"{self.model or REAL}/{self.path.name}"
-
-
-def list_images(directory) -> list[Path]:
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise ValueError(f"{directory}: not a directory")
-    return sorted(p for p in directory.iterdir()
-                  if p.is_file() and not p.name.startswith(".")
-                  and p.suffix.lower() in IMAGE_TYPES)
-
-
-class Study:
-    """The image pool (real + one directory per model) and how trials are drawn."""
-
-    def __init__(self, real_dir, colorized: list[tuple[str, str]]):
-        models = [name for name, _ in colorized]
-        for name in models:
-            if not name or name in (REAL, turing_score.OVERALL) or set(name) & set(";/\\"):
-                raise ValueError(f"model name {name!r}: give another with NAME=DIR")
-        if len(set(models)) != len(models):
-            raise ValueError(f"model names {models} repeat: name them with NAME=DIR")
-        if not models:
-            raise ValueError("give at least one --colorized directory")
-        files = {name: list_images(d) for name, d in colorized}
-        real = list_images(real_dir)
-        for name, paths in [(REAL, real), *files.items()]:
-            if not paths:
-                raise ValueError(f"no {'/'.join(IMAGE_TYPES)} images for {name!r}")
-        stems = {name: {p.stem for p in paths} for name, paths in files.items()}
-        self.models = models
-        self.pools: dict[str, list[Image]] = {REAL: [
-            self._image(p, "real", "", tuple(m for m in models if p.stem in stems[m]))
-            for p in real]}
-        for name, paths in files.items():
-            self.pools[name] = [self._image(p, "colorized", name, ()) for p in paths]
-        self.by_token = {im.token: im for pool in self.pools.values() for im in pool}
-
-    @staticmethod
-    def _image(path, truth, model, paired) -> Image:
-        return Image(secrets.token_hex(12), path, truth, model, path.stem, paired)
-
-    def __len__(self) -> int:
-        return len(self.by_token)
-
-    def draw(self, rng: random.Random, n: int | None = None) -> list[Image]:
-        """n images in random order, about half real and the rest shared by the
-        models, so answering "real" every time scores about 0.5, not 1/(k+1)."""
-        n = len(self) if n is None else min(n, len(self))
-        left = {src: rng.sample(pool, len(pool)) for src, pool in self.pools.items()}
-        cycle = [src for m in self.models for src in (REAL, m)]
-        chosen: list[Image] = []
-        while len(chosen) < n:
-            for src in cycle:
-                if left[src] and len(chosen) < n:
-                    chosen.append(left[src].pop())
-        rng.shuffle(chosen)
-        return chosen
-
-    def warnings(self) -> list[str]:
-        """Differences between real and colorized files that give the answer away."""
-        out = []
-        real_ext = {im.path.suffix.lower() for im in self.pools[REAL]}
-        real_size = self._sizes(REAL)
-        for m in self.models:
-            ext = {im.path.suffix.lower() for im in self.pools[m]}
-            if not ext & real_ext:
-                out.append(f"{m} images are {sorted(ext)} but real ones {sorted(real_ext)}: "
-                           "the file type reveals which is which")
-            size = self._sizes(m)
-            if real_size and size and not size & real_size:
-                out.append(f"{m} images are {_sizes_text(size)} but real ones "
-                           f"{_sizes_text(real_size)}: the size reveals which is which")
-        return out
-
-    def _sizes(self, src: str) -> set[tuple[int, int]]:
-        try:  # PIL only reads headers here; without PIL skip the check
-            from PIL import Image as PILImage
-        except ImportError:
-            return set()
-        sizes = set()
-        for im in self.pools[src]:
-            try:
-                with PILImage.open(im.path) as f:
-                    sizes.add(f.size)
-            except OSError:
-                pass
-        return sizes
-
-
-def _sizes_text(sizes) -> str:
-    return ", ".join(f"{w}x{h}" for w, h in sorted(sizes)[:3]) + (" ..." if len(sizes) > 3 else "")
+class StalledBody(Exception):
+    """The client sent less body than its Content-Length and then went quiet."""
 
 
 class AnswerLog:
@@ -180,14 +84,23 @@ class TuringServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, study: Study, out_csv, host="127.0.0.1", port=0, n=None,
-                 seed=None, participant="", verbose=False):
+                 seed=None, participant="", verbose=False, request_timeout=REQUEST_TIMEOUT):
         self.study, self.n, self.participant, self.verbose = study, n, participant, verbose
+        self.request_timeout = request_timeout
         self.log = AnswerLog(out_csv)
         self.rng = random.Random(seed)
         self.sessions: dict[str, Session] = {}
         self.lock = threading.Lock()
         self.answers = 0
         super().__init__((host, port), TuringHandler)
+
+    def handle_error(self, request, client_address):
+        """One line, never a traceback; nothing at all for a client that hung up or
+        stalled (socketserver would print the traceback of each)."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, (ConnectionError, TimeoutError)):
+            print(f"deepcolor turing: error serving {client_address[0]}: "
+                  f"{type(error).__name__}: {error}", file=sys.stderr, flush=True)
 
     @property
     def url(self) -> str:
@@ -230,11 +143,34 @@ class TuringHandler(BaseHTTPRequestHandler):
     server_version = "deepcolor-turing"
     sys_version = ""
 
+    def setup(self):
+        self.timeout = self.server.request_timeout  # socket timeout for every read/write
+        self.replied = False
+        super().setup()
+
     def log_message(self, format, *args):
         if self.server.verbose:
             super().log_message(format, *args)
 
     def do_GET(self):
+        self._guarded(self._get)
+
+    def do_POST(self):
+        self._guarded(self._post)
+
+    def _guarded(self, route):
+        """Run `route`; an unexpected error still gets a reply (500) and one line."""
+        try:
+            route()
+        except (ConnectionError, TimeoutError):
+            raise  # the client is gone or stalled: server.handle_error drops it quietly
+        except Exception as error:
+            self.server.handle_error(self.request, self.client_address)
+            if not self.replied:
+                self._error(500, f"internal error ({type(error).__name__})")
+            self.close_connection = True
+
+    def _get(self):
         path = urlsplit(self.path).path  # deliberately not unquoted or normalised
         if path == "/":
             page = render_page(self.server.participant).encode()
@@ -244,12 +180,12 @@ class TuringHandler(BaseHTTPRequestHandler):
         if image is None:
             return self._error(404, "not found")
         try:
-            data = image.path.read_bytes()
+            data = read_served(image)
         except OSError:
             return self._error(404, "not found")
-        self._send(200, IMAGE_TYPES[image.path.suffix.lower()], data)
+        self._send(200, image.ctype, data)
 
-    def do_POST(self):
+    def _post(self):
         path = urlsplit(self.path).path
         try:
             body = self._json()
@@ -271,13 +207,25 @@ class TuringHandler(BaseHTTPRequestHandler):
             return self._error(400, str(e))
         except LookupError as e:
             return self._error(409, str(e))
+        except StalledBody:
+            self.close_connection = True
+            return self._error(408, "request body timed out")
         self._error(404, "not found")
 
     def _json(self) -> dict:
-        length = int(self.headers.get("Content-Length") or 0)
-        if not 0 < length <= MAX_BODY:
+        length = self.headers.get("Content-Length") or "0"
+        if not length.isdigit() or not 0 < int(length) <= MAX_BODY:
             raise ValueError("body missing or too large")
-        body = json.loads(self.rfile.read(length))
+        try:
+            data = self.rfile.read(int(length))
+        except TimeoutError:  # the socket timeout (setup) ends a stalled short body
+            raise StalledBody() from None
+        if len(data) != int(length):  # the client closed its side early
+            raise ValueError("body shorter than its Content-Length")
+        try:
+            body = json.loads(data)
+        except RecursionError:  # "[[[[...": json recurses per level, under 4 KB too
+            raise ValueError("JSON nested too deeply") from None
         if not isinstance(body, dict):
             raise ValueError("expected a JSON object")
         return body
@@ -289,6 +237,7 @@ class TuringHandler(BaseHTTPRequestHandler):
         self._reply(code, {"error": message})
 
     def _send(self, code: int, ctype: str, data: bytes):
+        self.replied = True
         self.send_response(code)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))

@@ -9,6 +9,7 @@ import textwrap
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from PIL import Image
 
 from deepcolor import colorize, export
@@ -104,6 +105,34 @@ def test_multi_input_model_is_refused_before_writing(tmp_path):
     with pytest.raises(ValueError, match="one gray input"):
         export.export_saved_model(model, LabSpace(), tmp_path / "saved")
     assert not (tmp_path / "saved").exists()
+
+
+# Inputs outside the signature's contract, uint8 (B, H, W, 1..4), none empty.
+_BAD_INPUTS = {"5 channels": (1, 8, 8, 5), "0 channels": (1, 8, 8, 0), "rank 3": (8, 8, 1),
+               "empty batch": (0, 8, 8, 1), "empty height": (1, 0, 8, 1)}
+
+
+def test_saved_model_signature_refuses_inputs_outside_its_contract(tmp_path):
+    saved = export.export_saved_model(tiny_model("lab"), LabSpace(), tmp_path / "saved")
+    serve = tf.saved_model.load(str(saved)).signatures["serving_default"]
+    loaded = export.load_for_inference(saved)
+    for name, shape in _BAD_INPUTS.items():
+        images = np.zeros(shape, np.uint8)
+        # TensorFlow alone: the graph's own check names the contract and the shape.
+        with pytest.raises(tf.errors.InvalidArgumentError) as raised:
+            serve(images=tf.constant(images))
+        message = str(raised.value)
+        assert "1..4 channels" in message and str(list(shape)).replace(",", "") in message, name
+        # Our loader: one plain line before TensorFlow is called.
+        with pytest.raises(ValueError) as raised:
+            loaded(images)
+        assert len(str(raised.value).splitlines()) == 1, name
+        assert str(shape) in str(raised.value), name
+    with pytest.raises(ValueError, match="dtype float32"):  # 0..1 floats would be garbled
+        loaded(np.zeros((1, 8, 8, 1), np.float32))
+    good = np.zeros((1, 8, 8, 4), np.uint8)
+    assert serve(images=tf.constant(good))["colorized"].shape == (1, 8, 8, 3)
+    assert loaded(good).shape == (1, 8, 8, 3)
 
 
 @pytest.mark.parametrize("space,channels", [("lab", 1), ("rgb", 3)])

@@ -97,3 +97,13 @@ def test_runs_inside_a_user_tf_function():
         return colorize_images(model, LabSpace(), images, 16)
 
     assert run(_noise((1, 33, 17, 1))).shape == (1, 33, 17, 3)
+
+
+def test_colorizer_call_refuses_bad_images_in_one_line():
+    colorizer = Colorizer(tiny_model("lab"), LabSpace())
+    with pytest.raises(ValueError, match=r"add a batch axis: images\[None\]"):
+        colorizer(_noise((20, 20, 1)))
+    with pytest.raises(ValueError, match="1 to 4 channels"):
+        colorizer(_noise((1, 20, 20, 5)))
+    with pytest.raises(ValueError, match="dtype int64"):  # 300 would wrap to 44 silently
+        colorizer(np.full((1, 20, 20, 1), 300))

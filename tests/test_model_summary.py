@@ -22,3 +22,27 @@ def test_pretrained_models_are_counted_without_downloading():
     counts = {row[0]: row[2] for row in rows}
     assert counts["`densenet003`"].endswith("/ 8,315,555")
     assert counts["`mobilenet003`"].endswith("/ 9,516,035")
+
+
+def _one_line_error(capsys, argv, *words):
+    """`deepcolor models ARGV` exits 2 with one stderr line holding `words`, no table."""
+    assert cli.main(["models", *argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("deepcolor models: error: "), lines
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def test_unknown_report_and_bad_options_are_one_line_exit_2(tmp_path, capsys):
+    _one_line_error(capsys, ["--report", "999"], "'999'", "000", "004")
+    _one_line_error(capsys, ["--report"], "--report")
+    _one_line_error(capsys, ["--bogus"], "--bogus")
+    _one_line_error(capsys, ["extra"], "extra")
+    _one_line_error(capsys, ["--report", "004", "--out", str(tmp_path)], "folder")
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    _one_line_error(capsys, ["--report", "004", "--out", str(blocker / "models.md")],
+                    "not a folder")
+    assert blocker.read_text() == "x"
