@@ -85,32 +85,64 @@ def test_second_run_does_not_overwrite(tmp_path, capsys):
     assert len(list((tmp_path / "runs" / "tiny" / "long").iterdir())) == 2
 
 
-def test_killed_run_resumes_without_losing_epochs(tmp_path):
-    cmd = [sys.executable, "-m", "tests.tiny_experiment", "--preset", "long", *_args(tmp_path)]
-    env = {**os.environ, "TINY_EPOCH_SLEEP": "1.5", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    history = None
-    deadline = time.time() + 240
+def _run_until(cmd, env, ready, deadline_s=240):
+    """Start `cmd`, SIGKILL it as soon as `ready()` holds; True if it did."""
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.time() + deadline_s
     try:
-        while time.time() < deadline:
-            found = list((tmp_path / "runs").glob("tiny/long/*/00-baseline/history.csv"))
-            if found and len(found[0].read_text().strip().splitlines()) >= 3:  # header + 2 epochs
-                history = found[0]
-                break
-            time.sleep(0.2)
+        while time.time() < deadline and proc.poll() is None:
+            if ready():
+                return True
+            time.sleep(0.1)
+        return False
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    assert history is not None, "the run never finished two epochs"
-    before = list(csv.DictReader(open(history)))
-    assert 2 <= len(before) < 6
-    env.pop("TINY_EPOCH_SLEEP")
-    subprocess.run(cmd, cwd=REPO, env=env, check=True, stdout=subprocess.DEVNULL)
-    after = list(csv.DictReader(open(history)))
-    epochs = [int(r["epoch"]) for r in after]
-    # Every epoch once: the restart continued after the last finished epoch, not from 0.
-    assert epochs == list(range(6)), epochs
-    assert after[0]["loss"] == before[0]["loss"]
+
+
+def _outcome(tmp):
+    """(history rows, test metrics) of the finished tiny 'long' run under `tmp`."""
+    history = next((tmp / "runs").glob("tiny/long/*/00-baseline/history.csv"))
+    rows = [(int(r["epoch"]), r["loss"], r["val_loss"]) for r in csv.DictReader(open(history))]
+    result = next((tmp / "runs").glob("tiny/long/*/00-baseline/result.json"))
+    metrics = json.loads(result.read_text())["metrics"]
+    return rows, {k: metrics[k] for k in ("mse", "psnr", "final_loss")}
+
+
+def test_killed_runs_resume_to_the_same_numbers(tmp_path):
+    """kill -9 mid-training, and again after the last epoch (before the export): the
+    reruns retrain no finished epoch and end with the numbers of an uninterrupted run."""
+    base_env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+
+    def cmd(tmp):
+        return [sys.executable, "-m", "tests.tiny_experiment", "--preset", "long", *_args(tmp)]
+
+    clean = tmp_path / "clean"
+    subprocess.run(cmd(clean), cwd=REPO, env=base_env, check=True, stdout=subprocess.DEVNULL)
+    expected_rows, expected = _outcome(clean)
+    assert [r[0] for r in expected_rows] == list(range(6))
+
+    killed = tmp_path / "killed"
+    # 1. Mid-training: once two epochs are in the backup.
+    slow = {**base_env, "TINY_EPOCH_SLEEP": "1.0"}
+    backups = lambda: [json.loads(p.read_text())["epoch"] for p in  # noqa: E731
+                       (killed / "runs").glob("tiny/long/*/00-baseline/backup/training_metadata.json")]
+    assert _run_until(cmd(killed), slow, lambda: any(e >= 2 for e in backups())), "never reached epoch 2"
+    # 2. The rerun trains the rest, then is killed after its last epoch, before the export.
+    marker = tmp_path / "exporting"
+    pause = {**base_env, "TINY_EXPORT_SLEEP": "60", "TINY_EXPORT_MARKER": str(marker)}
+    assert _run_until(cmd(killed), pause, marker.exists), "never reached the export"
+    history = next((killed / "runs").glob("tiny/long/*/00-baseline/history.csv"))
+    trained = history.read_text()
+    # 3. The last rerun only evaluates and exports: no epoch is trained again.
+    subprocess.run(cmd(killed), cwd=REPO, env=base_env, check=True, stdout=subprocess.DEVNULL)
+    assert history.read_text() == trained
+    rows, got = _outcome(killed)
+    assert rows == expected_rows  # every epoch once, each with the uninterrupted loss
+    assert got == expected
+    assert (killed / "results" / "tiny" / "long" / "table.md").is_file()
+    assert not list((killed / "results" / "tiny").glob("*.partial"))
 
 
 @pytest.mark.parametrize("argv, message, status", [

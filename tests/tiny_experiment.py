@@ -52,5 +52,19 @@ if os.environ.get("TINY_EPOCH_SLEEP"):
 
     keras.Model.fit = _slow_fit
 
+if os.environ.get("TINY_EXPORT_SLEEP"):
+    # Pause before the export (after the last epoch and the evaluation), announcing it
+    # with a marker file, so that a test can kill the run there.
+    from deepcolor.train import loop
+
+    _original_export = loop._export
+
+    def _slow_export(*args, **kwargs):
+        open(os.environ["TINY_EXPORT_MARKER"], "w").close()
+        time.sleep(float(os.environ["TINY_EXPORT_SLEEP"]))
+        return _original_export(*args, **kwargs)
+
+    loop._export = _slow_export
+
 if __name__ == "__main__":
     sys.exit(runner.main(EXPERIMENT))
