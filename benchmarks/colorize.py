@@ -4,7 +4,7 @@
     python -m benchmarks.colorize --quick    # 0.3 MP photo, one model, no command run
 
 End to end = load the model file, read the JPEG, colorize at full resolution
-(`deepcolor.inference.colorize_images`: chroma predicted at the model's size,
+(`deepcolor.serving.inference.colorize_images`: chroma predicted at the model's size,
 upsampled, recombined with the photo's own luminance), write the PNG. Timed two
 ways: stage by stage in one process (the first colorize call includes tracing
 the function; a second call shows the steady cost), and as the `deepcolor
@@ -31,7 +31,7 @@ MODELS = ("unet004_model1", "unet000_simple_yuv")
 
 
 def save_model(name: str, folder: Path) -> Path:
-    from deepcolor.export import save_keras_with_metadata
+    from deepcolor.serving.export import save_keras_with_metadata
     from deepcolor.models import registry
 
     spec = registry.get(name)
@@ -43,8 +43,8 @@ def save_model(name: str, folder: Path) -> Path:
 
 def stages(model_path: Path, photo: Path, out_dir: Path) -> dict:
     """Seconds of each stage, in this process."""
-    from deepcolor import colorize
-    from deepcolor.export import load_for_inference
+    from deepcolor.cli import colorize
+    from deepcolor.serving.export import load_for_inference
 
     result = {}
     holder = {}

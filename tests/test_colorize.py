@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from deepcolor import colorize, export
+from deepcolor.cli import colorize
+from deepcolor.serving import export
 from deepcolor.colorspaces import LabSpace
 from tests.colorizer_helpers import tiny_model
 

@@ -148,7 +148,7 @@ def test_missing_package_is_one_line_install_hint(lite, tmp_path, monkeypatch):
 
 
 def test_classify_cli_bad_image_is_one_line(tmp_path, capsys):
-    from deepcolor.backbone_classify import main
+    from deepcolor.cli.backbone import main
     (tmp_path / "bad.jpg").write_text("not an image")
     for name in ("missing.jpg", "bad.jpg"):
         assert main(["--classify", str(tmp_path / name)]) == 1
@@ -173,7 +173,7 @@ def imagenet(lite, tmp_path_factory):
 @needs_package
 def test_photos_land_in_their_imagenet_classes(imagenet):
     skimage_data = pytest.importorskip("skimage.data")
-    from deepcolor.backbone_classify import classify
+    from deepcolor.cli.backbone import classify
     cat, coffee = classify([skimage_data.chelsea(), skimage_data.coffee()], model=imagenet[0])
     assert 281 <= cat[0][0] <= 285 and cat[0][1] > 0.5  # tabby / tiger / Egyptian cat
     assert coffee[0][0] in (967, 968, 504) and coffee[0][1] > 0.5  # espresso / cup / mug

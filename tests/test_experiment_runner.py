@@ -67,7 +67,7 @@ def test_saved_model_in_new_process_matches_keras(finished_run):
                    env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     served = np.load(tmp_path / "out.npy")
     assert served.shape == (1, 45, 61, 3) and served.dtype == np.uint8
-    from deepcolor.export import load_for_inference
+    from deepcolor.serving.export import load_for_inference
     keras_path = os.path.join(config["run_folder"], run_dir, "model.keras")
     local = load_for_inference(keras_path)(image)
     assert np.abs(served.astype(int) - np.asarray(local).astype(int)).max() <= 1

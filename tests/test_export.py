@@ -1,4 +1,4 @@
-"""deepcolor.export: SavedModel (checked in a fresh TensorFlow-only process), .keras
+"""deepcolor.serving.export: SavedModel (checked in a fresh TensorFlow-only process), .keras
 with sidecar metadata, and TFLite."""
 import json
 import os
@@ -12,9 +12,10 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from deepcolor import colorize, export
+from deepcolor.cli import colorize
+from deepcolor.serving import export
 from deepcolor.colorspaces import LabSpace, RGBSpace
-from deepcolor.inference import Colorizer
+from deepcolor.serving.inference import Colorizer
 from tests.colorizer_helpers import tiny_model
 
 # Runs in a new interpreter that imports TensorFlow and nothing of deepcolor: what a

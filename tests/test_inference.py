@@ -1,11 +1,11 @@
-"""deepcolor.inference: full-resolution colorization from an S x S model."""
+"""deepcolor.serving.inference: full-resolution colorization from an S x S model."""
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from deepcolor.colorspaces import LabSpace, RGBSpace, YUVSpace, rgb_to_lab
-from deepcolor.inference import Colorizer, colorize_images
+from deepcolor.serving.inference import Colorizer, colorize_images
 from tests.colorizer_helpers import constant_model, tiny_model
 
 SPACES = [LabSpace(), YUVSpace(), RGBSpace()]

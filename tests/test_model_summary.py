@@ -1,4 +1,4 @@
-"""`deepcolor models` (deepcolor/model_summary.py): the Markdown table of the registry."""
+"""`deepcolor models` (deepcolor/cli/models.py): the Markdown table of the registry."""
 from deepcolor import cli, model_summary
 
 

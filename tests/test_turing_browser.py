@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from deepcolor import turing
+from deepcolor.cli import turing
 from tests.turing_helpers import fetch, make_study, make_study_dirs, read_rows, running_server
 
 try:

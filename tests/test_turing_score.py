@@ -3,8 +3,9 @@ import csv
 
 import pytest
 
-from deepcolor import turing, turing_score
-from deepcolor.turing_score import FIELDS
+from deepcolor.cli import turing
+from deepcolor.turing import score as turing_score
+from deepcolor.turing.score import FIELDS
 
 # (participant, image, truth, model, paired_models, answer, response_ms)
 P1 = [

@@ -11,8 +11,9 @@ from collections import Counter
 import pytest
 from PIL import Image
 
-from deepcolor import turing, turing_score
-from deepcolor.turing_server import AnswerLog, Study
+from deepcolor.cli import turing
+from deepcolor.turing import score as turing_score
+from deepcolor.turing.server import AnswerLog, Study
 from tests.turing_helpers import (fetch, make_study, make_study_dirs, post, read_rows,
                                   request, running_server)
 
@@ -226,7 +227,7 @@ def test_cli_stops_cleanly_on_ctrl_c(study_dir):
 
 
 def test_turing_command_does_not_import_heavy_libraries():
-    code = ("import sys, deepcolor.cli, deepcolor.turing, deepcolor.turing_server; "
+    code = ("import sys, deepcolor.cli, deepcolor.cli.turing, deepcolor.turing.server; "
             "print(sorted({m.split('.')[0] for m in sys.modules} & "
             "{'tensorflow', 'keras', 'numpy', 'cv2', 'pandas'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

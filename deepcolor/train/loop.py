@@ -206,7 +206,7 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
 
 def _export(model, embedder, colorspace, run: RunConfig, run_dir: str) -> str:
     """SavedModel (uint8 in, uint8 out, any size) and a .keras file, with the backbone inside."""
-    from deepcolor import export as export_lib
+    from deepcolor.serving import export as export_lib
 
     single = backbone_lib.attach(model, embedder) if embedder is not None else model
     saved = os.path.join(run_dir, "saved_model")

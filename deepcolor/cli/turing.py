@@ -15,7 +15,7 @@ Score one or more answer logs (Markdown table per model and overall):
     deepcolor turing --score turing.csv [more.csv ...]
 
 Definitions of "turing fraction" (report 001) and "public acceptance"
-(report 003) are in deepcolor/turing_score.py.  This module and its helpers
+(report 003) are in deepcolor/turing/score.py.  This module and its helpers
 use only the standard library and PIL (which verifies the images; no numpy or
 TensorFlow), so the command starts fast.  Files that are not served (links out of
 the given folders, non-images) are listed on stderr at start-up.
@@ -29,7 +29,7 @@ import sys
 import threading
 from pathlib import Path
 
-from deepcolor import turing_score
+from deepcolor.turing import score as turing_score
 
 MAX_REFUSED_LISTED = 20  # files refused from the pool, listed one per line at start-up
 
@@ -82,7 +82,7 @@ def _is_loopback(host: str) -> bool:
 
 def serve(args) -> int:
     # Imported here so `--score` does not pay for the server at all.
-    from deepcolor.turing_server import Study, TuringServer
+    from deepcolor.turing.server import Study, TuringServer
 
     study = Study(args.real, [parse_colorized(c) for c in args.colorized])
     for path, why in study.refused[:MAX_REFUSED_LISTED]:

@@ -6,8 +6,8 @@
 INPUT is an image file or a folder (searched recursively for .jpg .jpeg .png .bmp
 .gif .tif .tiff .webp, any case). Gray and colour photos are both accepted; a
 colour photo is colorized from its luminance. `--model` is a SavedModel directory
-from `deepcolor.export.export_saved_model` or a `.keras` file with its sidecar JSON
-(`deepcolor.export.save_keras_with_metadata`).
+from `deepcolor.serving.export.export_saved_model` or a `.keras` file with its sidecar JSON
+(`deepcolor.serving.export.save_keras_with_metadata`).
 
 Outputs keep the input's size and, for a folder, its sub-folder layout under DIR
 (`photos/a/b.jpg` given as `photos` -> `DIR/a/b.png`; a file given directly goes
@@ -34,13 +34,11 @@ from typing import List, Optional, Tuple
 import numpy as np
 from PIL import Image, ImageOps
 
+from deepcolor.errors import UsageError, first_line
+
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 _GRAY_MODES = {"1", "L", "LA", "La", "F"}
 _PROG = "deepcolor colorize"
-
-
-class UsageError(Exception):
-    """Misuse of the command: reported in one line, exit status 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -175,8 +173,8 @@ class _Progress:
 
 
 def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0] if text else ''}".rstrip(": ")
+    """'Type: first line', for the per-file error list."""
+    return f"{type(error).__name__}: {first_line(error)}"
 
 
 class _Run:
@@ -224,7 +222,7 @@ class _Run:
 
 
 def _load_model(path: str):
-    from deepcolor.export import load_for_inference  # TensorFlow loads only when needed
+    from deepcolor.serving.export import load_for_inference  # TensorFlow loads only when needed
 
     try:
         return load_for_inference(path)

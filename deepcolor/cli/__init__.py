@@ -1,8 +1,8 @@
 """The `deepcolor` command: one subcommand per module, each with its own `main(argv)`.
 
-    deepcolor models     list every registered model (deepcolor.model_summary)
-    deepcolor colorize   colorize photos with a trained model (deepcolor.colorize)
-    deepcolor turing     run or score a "real or colorized?" study (deepcolor.turing)
+    deepcolor models     list every registered model (deepcolor.cli.models)
+    deepcolor colorize   colorize photos with a trained model (deepcolor.cli.colorize)
+    deepcolor turing     run or score a "real or colorized?" study (deepcolor.cli.turing)
 """
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import importlib
 import sys
 
 SUBCOMMANDS = {
-    "models": ("deepcolor.model_summary", "list every registered model"),
-    "colorize": ("deepcolor.colorize", "colorize photos with a trained model"),
-    "turing": ("deepcolor.turing", "run or score a 'real or colorized?' study"),
+    "models": ("deepcolor.cli.models", "list every registered model"),
+    "colorize": ("deepcolor.cli.colorize", "colorize photos with a trained model"),
+    "turing": ("deepcolor.cli.turing", "run or score a 'real or colorized?' study"),
 }
 
 

@@ -21,6 +21,8 @@ from typing import List, Optional
 
 import numpy as np
 
+from deepcolor.errors import UsageError
+
 COLUMNS = ("model", "report, section", "params (trainable / total)", "input shape(s)",
            "output shape", "colour space", "description")
 PROG = "deepcolor models"
@@ -60,10 +62,6 @@ def markdown_table(rows: List[List[str]]) -> str:
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
-
-
-class UsageError(Exception):
-    """Misuse of the command: reported in one line, exit status 2."""
 
 
 class _Parser(argparse.ArgumentParser):

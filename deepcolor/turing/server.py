@@ -3,7 +3,7 @@
 Only the image files handed to `Study` are ever served, each under a random
 opaque token: nothing from a request path is joined to the filesystem, and a
 token says nothing about whether its image is real (the pool's own checks are in
-`deepcolor.turing_pool`).
+`deepcolor.turing.pool`).
 
 Hostile or broken clients: every request gets a response or a clean close. A
 body is read with a timeout (`request_timeout`), malformed JSON of any depth is a
@@ -24,9 +24,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from deepcolor import turing_score
-from deepcolor.turing_page import render_page
-from deepcolor.turing_pool import Image, Study, read_served  # noqa: F401  (Study: re-export)
+from deepcolor.turing import score as turing_score
+from deepcolor.turing.page import render_page
+from deepcolor.turing.pool import Image, Study, read_served  # noqa: F401  (Study: re-export)
 
 MAX_BODY = 4096            # the JSON bodies we accept are tiny
 MAX_RESPONSE_MS = 3_600_000

@@ -13,7 +13,7 @@
   model and a comparison of its output with the TensorFlow path.
 * `load_for_inference`: either of the first two back as a callable uint8 -> uint8.
 
-Every path runs `deepcolor.inference.colorize_images`.
+Every path runs `deepcolor.serving.inference.colorize_images`.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ import numpy as np
 import tensorflow as tf
 
 from deepcolor.colorspaces import get_colorspace
-from deepcolor.inference import Colorizer, check_images, colorize_images
+from deepcolor.serving.inference import Colorizer, check_images, colorize_images
 
 METADATA_NAME = "deepcolor.json"
 _FORMAT = "deepcolor-colorizer"
