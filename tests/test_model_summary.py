@@ -1,5 +1,6 @@
 """`deepcolor models` (deepcolor/cli/models.py): the Markdown table of the registry."""
-from deepcolor import cli, model_summary
+from deepcolor import cli
+from deepcolor.cli import models as model_summary
 
 
 def test_table_of_one_report(tmp_path, capsys):
