@@ -136,9 +136,9 @@ def build_baseline001(input_size: int = 224, *, bn_momentum: float = 0.9) -> ker
     would shrink 224 to 7 and the report compares full-size ab maps).
     Order: 16, 32, pool, 64, 128, pool, 256, 128, up, 64, 64, up, 32, 2 tanh.
     BatchNormalization momentum 0.9 (`bn_momentum`; PyTorch's default, 0.1 in its
-    convention) rather than Keras's 0.99: with 0.99 the moving statistics were still far off after the
-    default preset's 190 steps (training-image MSE 0.087 with moving statistics vs
-    0.0096 with batch statistics), so inference colours were wrong.
+    convention) rather than Keras's 0.99: with 0.99 the moving statistics were still
+    far off after the default preset's 190 steps (training-image MSE 0.087 with moving
+    statistics vs 0.0096 with batch statistics), so inference colours were wrong.
     Parameters: 9 * (1*16+16*32+32*64+64*128+128*256+256*128+128*64+64*64+64*32+32*2)
     + biases (10 convs) + 2 * channels for BN (scale, offset) + 2 for moving stats.
     """
