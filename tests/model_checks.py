@@ -1,8 +1,15 @@
-"""Reusable checks every registered model must pass (the keras-hub test-base idea)."""
+"""Reusable checks every registered model must pass (the keras-hub test-base idea).
+
+tests/test_models_registry.py runs them for every registered model.
+"""
 from __future__ import annotations
+
+import inspect
 
 import numpy as np
 import keras
+
+from deepcolor import models
 
 
 def random_inputs(model: keras.Model, batch: int = 2, seed: int = 0):
@@ -11,6 +18,31 @@ def random_inputs(model: keras.Model, batch: int = 2, seed: int = 0):
     arrays = [rng.uniform(-1, 1, (batch,) + tuple(t.shape[1:])).astype("float32")
               for t in model.inputs]
     return arrays[0] if len(arrays) == 1 else arrays
+
+
+def offline_options(spec: models.ModelSpec) -> dict:
+    """Builder options that keep a pretrained encoder from downloading (random init)."""
+    return {"weights": None} if "weights" in inspect.signature(spec.build).parameters else {}
+
+
+def expected_output(spec: models.ModelSpec, size: int):
+    """(output shape without the batch axis, (low, high)) that `spec` declares.
+
+    A colorizer returns its colour space's target at the input's size; the range is
+    the colour space's target range: RGB its `output_range`, Lab ab / ab_scale in
+    [-128, 128] / ab_scale, YUV the tanh range [-1, 1], which holds U, V x uv_scale.
+    A discriminator returns one probability per image.
+    """
+    if spec.role == "discriminator":
+        return (1,), (0.0, 1.0)
+    space = spec.colorspace
+    if space["name"] == "rgb":
+        return (size, size, 3), tuple(space["output_range"])
+    if space["name"] == "lab":
+        bound = 128.0 / space.get("ab_scale", 128.0)
+        return (size, size, 2), (-bound, bound)
+    assert space["name"] == "yuv" and 0.615 * space.get("uv_scale", 1.0) <= 1.0
+    return (size, size, 2), (-1.0, 1.0)
 
 
 def check_output_shape(model: keras.Model, expected_hw, channels: int):
@@ -36,20 +68,21 @@ def check_keras_round_trip(model: keras.Model, tmp_path):
 
 
 def check_mixed_precision(build_fn):
-    """Under mixed_float16 the model computes in float16 and returns float32."""
-    keras.mixed_precision.set_global_policy("mixed_float16")
+    """Under mixed_bfloat16 the model computes in bfloat16 and returns float32."""
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
     try:
         model = build_fn()
         out = model(random_inputs(model), training=False)
         assert keras.backend.standardize_dtype(out.dtype) == "float32"
-        assert any(getattr(l, "compute_dtype", None) == "float16" for l in model.layers)
+        assert any(getattr(l, "compute_dtype", None) == "bfloat16" for l in model.layers)
     finally:
         keras.mixed_precision.set_global_policy("float32")
 
 
-def check_loss_falls(model: keras.Model, steps: int = 30, lr: float = 1e-3, target=None,
+def check_loss_falls(model: keras.Model, max_steps: int = 30, lr: float = 1e-3, target=None,
                      loss: str = "mse", run_eagerly: bool = False):
-    """A few Adam steps on a small learnable batch (target = smooth function of input) lower the loss.
+    """Adam steps on a small learnable batch (target = smooth function of input) lower the
+    loss below 0.7 x its first value within `max_steps` (training stops once it does).
 
     `target` (batch of 4) replaces the default target, for models whose output is not
     an image of the input's size (e.g. a discriminator's (batch, 1)). `run_eagerly`
@@ -68,6 +101,34 @@ def check_loss_falls(model: keras.Model, steps: int = 30, lr: float = 1e-3, targ
     # No XLA: on CPU its compile time dwarfs the few steps taken here.
     model.compile(optimizer=keras.optimizers.Adam(lr), loss=loss, jit_compile=False,
                   run_eagerly=run_eagerly)
-    losses = model.fit(inputs, target, epochs=steps, batch_size=4, verbose=0).history["loss"]
+    losses = model.fit(inputs, target, epochs=max_steps, batch_size=4, verbose=0,
+                       callbacks=[_StopOnceFallen()]).history["loss"]
     assert losses[-1] < 0.7 * losses[0], losses
     return losses
+
+
+class _StopOnceFallen(keras.callbacks.Callback):
+    """Stop training once the loss is below 0.7 x the first step's loss."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.first = logs["loss"] if epoch == 0 else self.first
+        if logs["loss"] < 0.7 * self.first:
+            self.model.stop_training = True
+
+
+def check_keras_layers_only(model: keras.Model):
+    """Every layer (nested models included) is a Keras layer, or a deepcolor layer
+    registered with Keras serialization; no Lambda / TFOpLambda wrapping backend code.
+
+    This is what lets a model save as .keras, load without custom code, and run on
+    any Keras backend; a source search for "tensorflow" misses TF reached via a helper.
+    """
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        cls = type(layer)
+        where = f"{model.name}: layer {layer.name!r} ({cls.__module__}.{cls.__name__})"
+        assert not isinstance(layer, keras.layers.Lambda) and cls.__name__ != "TFOpLambda", where
+        if cls.__module__.startswith("keras."):
+            continue
+        registered = keras.saving.get_registered_name(cls)
+        assert cls.__module__.startswith("deepcolor.") and registered.startswith("deepcolor>") \
+            and keras.saving.get_registered_object(registered) is cls, where

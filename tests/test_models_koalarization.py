@@ -1,10 +1,10 @@
 """Report 001's fusion and baseline models, Deep Koalarization, and the frozen backbone."""
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from deepcolor.models import backbone, build, get
-from tests import model_checks as checks
 
 
 def _conv_params(cin, cout, k=3):
@@ -14,8 +14,7 @@ def _conv_params(cin, cout, k=3):
 def test_fusion001_at_report_size_and_param_count():
     model = build("fusion001")
     assert [tuple(i.shape[1:]) for i in model.inputs] == [(224, 224, 1), (1536,)]
-    out = checks.check_output_shape(model, (224, 224), 2)
-    checks.check_output_range(out, -1, 1)
+    assert tuple(model.get_layer("fusion").output.shape[1:]) == (28, 28, 256)
     encoder = sum(_conv_params(a, b) for a, b in
                   [(1, 64), (64, 128), (128, 128), (128, 256), (256, 256), (256, 512), (512, 512), (512, 256)])
     fusion = _conv_params(256 + 1536, 256, k=1)
@@ -32,29 +31,21 @@ def test_koalarization_original_layers():
     assert model.count_params() == encoder + _conv_params(256 + 1000, 256, k=1) + decoder
 
 
-def test_baseline001_shape_range_and_params():
+def test_baseline001_layers_and_params():
     model = build("baseline001")
-    out = checks.check_output_shape(model, (224, 224), 2)
-    checks.check_output_range(out, -1, 1)
+    batch_norms = [l for l in model.layers if isinstance(l, keras.layers.BatchNormalization)]
+    assert len(batch_norms) == 9 and {l.momentum for l in batch_norms} == {0.9}
+    assert sum(isinstance(l, keras.layers.MaxPooling2D) for l in model.layers) == 2
     filters = [1, 16, 32, 64, 128, 256, 128, 64, 64, 32, 2]
     convs = sum(_conv_params(a, b) for a, b in zip(filters, filters[1:]))
     batch_norm = 4 * sum(filters[1:-1])  # gamma, beta, moving mean, moving variance
     assert model.count_params() == convs + batch_norm
 
 
-@pytest.mark.parametrize("name", ["fusion001", "koalarization", "baseline001"])
-def test_round_trip_mixed_precision_and_learning(name, tmp_path):
-    checks.check_keras_round_trip(build(name, input_size=16), tmp_path)
-    checks.check_mixed_precision(lambda: build(name, input_size=16))
-    checks.check_loss_falls(build(name, input_size=16), steps=25)
-
-
 def test_registry_metadata():
     spec = get("fusion001")
     assert spec.report == "001" and spec.extra_inputs == ("embedding",)
     assert spec.colorspace["name"] == "lab"
-    with pytest.raises(KeyError, match="unknown model"):
-        get("no-such-model")
     with pytest.raises(ValueError, match="multiple of 8"):
         build("fusion001", input_size=36)
 

@@ -1,7 +1,5 @@
 """Report 002's Koalarization adaptation, U-Net and cGAN discriminator
 (deepcolor/models/unet_cnn_cgan.py)."""
-import inspect
-
 import keras
 import numpy as np
 import pytest
@@ -29,20 +27,13 @@ def unet002_hand_count(f: int = 64) -> int:
     return total + c_in * 3 + 3
 
 
-def test_report_size_shapes_and_ranges():
-    for name in ("koalarization002", "unet002"):
+def test_report_size_and_inputs():
+    """224x224 for all three (module docstring); 3.1 takes the VGG16 vector, 3.3 the pair."""
+    for name in ("koalarization002", "unet002", "cgan002_discriminator"):
         assert models.get(name).input_size == 224
-        out = mc.check_output_shape(models.build(name), (224, 224), 3)
-        mc.check_output_range(out, -1.0, 1.0)
     assert models.get("koalarization002").extra_inputs == ("embedding",)
-
-
-def test_discriminator_outputs_a_probability_per_pair():
     model = models.build("cgan002_discriminator")
     assert [tuple(t.shape[1:]) for t in model.inputs] == [(224, 224, 1), (224, 224, 3)]
-    out = np.asarray(model(mc.random_inputs(model, batch=3), training=False))
-    assert out.shape == (3, 1)
-    assert np.all((out > 0) & (out < 1))
 
 
 def test_parameter_counts_match_docstring_recount():
@@ -77,28 +68,6 @@ def test_fusion_tiles_the_same_vector_everywhere():
     out = np.asarray(tiled([np.zeros((2, 32, 32, 1), "float32"), emb]))
     assert out.shape == (2, 4, 4, 1000)
     np.testing.assert_allclose(out, np.broadcast_to(emb[:, None, None, :], out.shape))
-
-
-@pytest.mark.parametrize("name", ["koalarization002", "unet002", "cgan002_discriminator"])
-def test_keras_round_trip(name, tmp_path):
-    mc.check_keras_round_trip(models.build(name, input_size=32), tmp_path)
-
-
-@pytest.mark.parametrize("name", ["koalarization002", "unet002", "cgan002_discriminator"])
-def test_mixed_precision_output_is_float32(name):
-    mc.check_mixed_precision(lambda: models.build(name, input_size=32))
-
-
-def test_loss_falls():
-    mc.check_loss_falls(models.build("koalarization002", input_size=32))
-    # 5 steps are plenty for the U-Net (its loss halves in 3) and keep its 31M quick.
-    mc.check_loss_falls(models.build("unet002", input_size=32), steps=5)
-
-
-def test_discriminator_learns_to_separate():
-    labels = np.array([[1.0], [0.0], [1.0], [0.0]], "float32")
-    mc.check_loss_falls(models.build("cgan002_discriminator", input_size=32), target=labels,
-                        loss="binary_crossentropy")
 
 
 def test_end_to_end_model_takes_gray_only():
@@ -136,7 +105,3 @@ def test_vgg16_embedder_gives_1000_probabilities():
     np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-4)
     full = m002.build_koalarization002_end_to_end(embedder=embedder)
     mc.check_output_shape(full, (224, 224), 3)
-
-
-def test_keras_layers_only():
-    assert "tensorflow" not in inspect.getsource(m002)

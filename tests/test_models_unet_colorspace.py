@@ -1,12 +1,9 @@
 """Report 000's simple and complex UNets, RGB and YUV (deepcolor/models/unet_colorspace.py)."""
-import inspect
-
 import pytest
 from keras import layers
 
 from deepcolor import models
 from deepcolor.models import unet_colorspace
-from tests import model_checks as mc
 
 NAMES = ["unet000_simple_rgb", "unet000_simple_yuv", "unet000_complex_rgb", "unet000_complex_yuv"]
 
@@ -28,13 +25,22 @@ def hand_count(depth: int, channels: int, complex_: bool, f: int = 64) -> int:
     return total + c_in * channels + channels
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_report_size_shape_and_tanh_range(name):
-    spec = models.get(name)
-    channels = 3 if spec.colorspace["name"] == "rgb" else 2
-    assert spec.input_size == 32
-    out = mc.check_output_shape(models.build(name), (32, 32), channels)
-    mc.check_output_range(out, -1.0, 1.0)
+def test_cifar_size_and_output_channels():
+    """Sections 3-4: 32x32 CIFAR-10 input; RGB has 3 output channels, YUV the 2 of UV."""
+    for name in NAMES:
+        spec = models.get(name)
+        channels = 3 if spec.colorspace["name"] == "rgb" else 2
+        assert spec.input_size == 32
+        assert tuple(models.build(name).output.shape[1:]) == (32, 32, channels)
+
+
+def test_batch_norm_momentum_is_set_when_built():
+    """Every BatchNormalization layer gets the builder's momentum (0.9 by default)."""
+    model = models.build("unet000_complex_rgb")
+    momenta = [l.momentum for l in model.layers if isinstance(l, layers.BatchNormalization)]
+    assert len(momenta) == 3 * 2 + 1 + 3 * 2 and set(momenta) == {0.9}
+    model = models.build("unet000_complex_rgb", bn_momentum=0.99)
+    assert {l.momentum for l in model.layers if isinstance(l, layers.BatchNormalization)} == {0.99}
 
 
 def test_parameter_counts_match_docstring_recount():
@@ -56,8 +62,7 @@ def test_flowers_size_gets_a_fourth_level():
     model = models.build("unet000_simple_rgb", input_size=256)
     assert sum(isinstance(l, layers.MaxPooling2D) for l in model.layers) == 4
     assert model.count_params() == hand_count(4, 3, False)
-    out = mc.check_output_shape(model, (256, 256), 3)
-    mc.check_output_range(out, -1.0, 1.0)
+    assert tuple(model.output.shape[1:]) == (256, 256, 3)
     complex_ = models.build("unet000_complex_yuv", input_size=256)
     assert complex_.count_params() == hand_count(4, 2, True)
     assert complex_.get_layer("bottleneck_conv").output.shape[1:3] == (16, 16)
@@ -72,26 +77,8 @@ def test_simple_and_complex_differ_in_down_and_up_operators():
     assert complex_.get_layer("down0_stride2_conv").strides == (2, 2)
 
 
-@pytest.mark.parametrize("name", ["unet000_simple_yuv", "unet000_complex_rgb"])
-def test_keras_round_trip(name, tmp_path):
-    mc.check_keras_round_trip(models.build(name), tmp_path)
-
-
-def test_mixed_precision_output_is_float32():
-    mc.check_mixed_precision(lambda: models.build("unet000_complex_yuv"))
-
-
-@pytest.mark.parametrize("name", ["unet000_simple_rgb", "unet000_complex_yuv"])
-def test_loss_falls(name):
-    mc.check_loss_falls(models.build(name), steps=10)  # the loss halves within 3 steps
-
-
 def test_bad_options_are_refused():
     with pytest.raises(ValueError, match="variant"):
         unet_colorspace.build_unet000(32, variant="fancy")
     with pytest.raises(ValueError, match="divisible"):
         unet_colorspace.build_unet000(36)
-
-
-def test_keras_layers_only():
-    assert "tensorflow" not in inspect.getsource(unet_colorspace)

@@ -4,9 +4,10 @@ Importing this package imports every family module so that all models register.
 """
 from deepcolor.models.registry import ModelSpec, build, get, names, register  # noqa: F401
 
-# Each family registers its models on import (one file per report's family).
-from deepcolor.models import koalarization  # noqa: F401,E402
-from deepcolor.models import unet_colorspace  # noqa: F401,E402
-from deepcolor.models import unet_cnn_cgan  # noqa: F401,E402
-from deepcolor.models import deepcolor003  # noqa: F401,E402
-from deepcolor.models import dilated_unet  # noqa: F401,E402
+# Every family module (one file per report's family; each registers its models on
+# import). A NEW FAMILY FILE IS ADDED HERE, in both lines; tests/test_models_registry.py
+# fails if a file in deepcolor/models/ that registers models is missing from FAMILIES.
+from deepcolor.models import (deepcolor003, dilated_unet, koalarization,  # noqa: E402
+                              unet_cnn_cgan, unet_colorspace)
+
+FAMILIES = (koalarization, unet_colorspace, unet_cnn_cgan, deepcolor003, dilated_unet)

@@ -23,7 +23,7 @@ import keras
 from keras import layers
 
 from deepcolor.models.backbone import BackboneUnavailable
-from deepcolor.models.layers import gray_input, output_layer
+from deepcolor.models.layers import KERAS_BN_MOMENTUM, gray_input, output_layer
 from deepcolor.models.registry import register
 
 COLORSPACE = {"name": "rgb", "input_range": [0.0, 1.0], "output_range": [0.0, 1.0]}
@@ -33,7 +33,12 @@ _IMAGENET_MEAN = (0.485, 0.456, 0.406)
 _IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-def build_unet003(input_size: int = INPUT_SIZE, *, dropout: float = 0.5) -> keras.Model:
+@register("unet003", report="003", section="II (Models)", colorspace=COLORSPACE,
+          input_size=INPUT_SIZE,
+          description="U-Net: 4 stride-2 conv+BN+LeakyReLU(0.01) blocks, 3 transposed conv"
+                      "+skip+BN+dropout 0.5+ReLU blocks, transposed conv sigmoid RGB")
+def build_unet003(input_size: int = INPUT_SIZE, *, dropout: float = 0.5,
+                  bn_momentum: float = KERAS_BN_MOMENTUM) -> keras.Model:
     """Section II: the DeepColor U-Net (trained with batch 383, Adam 1e-4, MSE).
 
     Layers (all kernels 3x3, "same" padding, convs with bias; BN = 4 numbers/channel):
@@ -52,7 +57,8 @@ def build_unet003(input_size: int = INPUT_SIZE, *, dropout: float = 0.5) -> kera
     the final transposed conv with sigmoid; the kernel size and filter numbers are not
     in the text and follow the authors' public notebook (github.com/annatsv/deepcolor),
     whose printed summary has the same 3,478,083 parameters. The report lists dropout in
-    all three decoder blocks, so all three have it.
+    all three decoder blocks, so all three have it. BatchNormalization momentum is
+    Keras's default 0.99 (`bn_momentum`; the report is silent).
     """
     if input_size % 16:
         raise ValueError(f"input_size {input_size} is not divisible by 16")
@@ -60,13 +66,13 @@ def build_unet003(input_size: int = INPUT_SIZE, *, dropout: float = 0.5) -> kera
     x, skips = inputs, []
     for i, filters in enumerate((64, 128, 256, 512), start=1):
         x = layers.Conv2D(filters, 3, strides=2, padding="same", name=f"e{i}_conv")(x)
-        x = layers.BatchNormalization(name=f"e{i}_bn")(x)
+        x = layers.BatchNormalization(momentum=bn_momentum, name=f"e{i}_bn")(x)
         x = layers.LeakyReLU(negative_slope=0.01, name=f"e{i}_act")(x)
         skips.append(x)
     for i, filters in enumerate((256, 128, 64), start=1):
         x = layers.Conv2DTranspose(filters, 3, strides=2, padding="same", name=f"d{i}_up")(x)
         x = layers.Concatenate(name=f"d{i}_skip")([x, skips[-1 - i]])
-        x = layers.BatchNormalization(name=f"d{i}_bn")(x)
+        x = layers.BatchNormalization(momentum=bn_momentum, name=f"d{i}_bn")(x)
         x = layers.Dropout(dropout, name=f"d{i}_dropout")(x)
         x = layers.Activation("relu", name=f"d{i}_act")(x)
     x = layers.Conv2DTranspose(3, 3, strides=2, padding="same", name="to_rgb")(x)
@@ -104,8 +110,13 @@ def _encoder(name: str, input_size: int, weights, freeze_encoder: bool) -> keras
     return encoder
 
 
+@register("densenet003", report="003", section="II (Models)", colorspace=COLORSPACE,
+          input_size=INPUT_SIZE,
+          description="DenseNet121 encoder (ImageNet) + 5 upsample+conv blocks, ReLU+BN, "
+                      "last sigmoid RGB")
 def build_densenet003(input_size: int = INPUT_SIZE, *, weights: Optional[str] = "imagenet",
-                      freeze_encoder: bool = False) -> keras.Model:
+                      freeze_encoder: bool = False,
+                      bn_momentum: float = KERAS_BN_MOMENTUM) -> keras.Model:
     """Section II: DenseNet121 encoder + 5 decoder blocks (batch 383, Adam 1e-4, MSE).
 
     Layers: gray -> 3 channels -> ImageNet normalisation -> DenseNet121 without its
@@ -124,7 +135,9 @@ def build_densenet003(input_size: int = INPUT_SIZE, *, weights: Optional[str] = 
     (16) before the 3-channel output. The gray input is normalised with ImageNet's
     mean/std inside the model because the pretrained weights expect it; the data stays
     in [0, 1] as the report's preprocessing leaves it. `freeze_encoder` is off: the
-    report says nothing of freezing DenseNet.
+    report says nothing of freezing DenseNet. `weights`: "imagenet", a local weights
+    file or None (see the module docstring). The decoder's BatchNormalization momentum
+    is Keras's default 0.99 (`bn_momentum`; the report is silent).
     """
     gray = gray_input(input_size)
     x = _encoder("DenseNet121", input_size, weights, freeze_encoder)(
@@ -133,12 +146,16 @@ def build_densenet003(input_size: int = INPUT_SIZE, *, weights: Optional[str] = 
         x = layers.UpSampling2D(2, name=f"block{i}_up")(x)
         x = layers.Conv2D(filters, 3, padding="same", name=f"block{i}_conv")(x)
         x = layers.Activation("relu", name=f"block{i}_act")(x)
-        x = layers.BatchNormalization(name=f"block{i}_bn")(x)
+        x = layers.BatchNormalization(momentum=bn_momentum, name=f"block{i}_bn")(x)
     x = layers.UpSampling2D(2, name="block5_up")(x)
     x = layers.Conv2D(3, 3, padding="same", name="block5_conv")(x)
     return keras.Model(gray, output_layer(x, "sigmoid"), name="densenet003")
 
 
+@register("mobilenet003", report="003", section="II (Models)", colorspace=COLORSPACE,
+          input_size=INPUT_SIZE,
+          description="MobileNet encoder (ImageNet) + 5 upsample+conv+ReLU, sixth conv "
+                      "sigmoid RGB")
 def build_mobilenet003(input_size: int = INPUT_SIZE, *, weights: Optional[str] = "imagenet",
                        freeze_encoder: bool = False) -> keras.Model:
     """Section II: MobileNet encoder + 5 upsample/conv/ReLU cycles + a sigmoid conv
@@ -157,6 +174,7 @@ def build_mobilenet003(input_size: int = INPUT_SIZE, *, weights: Optional[str] =
     notebook (512..32). That notebook froze the encoder; the report does not mention it,
     so `freeze_encoder` defaults to False and can be turned on. MobileNet's ImageNet
     weights expect inputs in [-1, 1], so the [0, 1] gray is rescaled inside the model.
+    `weights`: "imagenet", a local weights file or None (see the module docstring).
     """
     gray = gray_input(input_size)
     x = _encoder("MobileNet", input_size, weights, freeze_encoder)(
@@ -166,29 +184,3 @@ def build_mobilenet003(input_size: int = INPUT_SIZE, *, weights: Optional[str] =
         x = layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"block{i}_conv")(x)
     x = layers.Conv2D(3, 3, padding="same", name="block6_conv")(x)
     return keras.Model(gray, output_layer(x, "sigmoid"), name="mobilenet003")
-
-
-@register("unet003", report="003", section="II (Models)", colorspace=COLORSPACE,
-          input_size=INPUT_SIZE,
-          description="U-Net: 4 stride-2 conv+BN+LeakyReLU(0.01) blocks, 3 transposed conv"
-                      "+skip+BN+dropout 0.5+ReLU blocks, transposed conv sigmoid RGB")
-def _build_unet(input_size: int = INPUT_SIZE, **options) -> keras.Model:
-    return build_unet003(input_size, **options)
-
-
-@register("densenet003", report="003", section="II (Models)", colorspace=COLORSPACE,
-          input_size=INPUT_SIZE,
-          description="DenseNet121 encoder (ImageNet) + 5 upsample+conv blocks, ReLU+BN, "
-                      "last sigmoid RGB")
-def _build_densenet(input_size: int = INPUT_SIZE, weights: Optional[str] = "imagenet",
-                    **options) -> keras.Model:
-    return build_densenet003(input_size, weights=weights, **options)
-
-
-@register("mobilenet003", report="003", section="II (Models)", colorspace=COLORSPACE,
-          input_size=INPUT_SIZE,
-          description="MobileNet encoder (ImageNet) + 5 upsample+conv+ReLU, sixth conv "
-                      "sigmoid RGB")
-def _build_mobilenet(input_size: int = INPUT_SIZE, weights: Optional[str] = "imagenet",
-                     **options) -> keras.Model:
-    return build_mobilenet003(input_size, weights=weights, **options)

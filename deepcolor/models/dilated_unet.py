@@ -60,6 +60,9 @@ def _check(input_size: int, levels: int):
         raise ValueError(f"input_size {input_size} is not divisible by {2 ** levels}")
 
 
+@register("unet004_model1", report="004", section="III (Models)", colorspace=COLORSPACE,
+          input_size=INPUT_SIZE,
+          description="model 1: 2 conv + 2 transposed conv, no skips, 2x2 conv to ab, tanh")
 def build_model1(input_size: int = INPUT_SIZE) -> keras.Model:
     """Model 1, section III: the baseline without skips.
 
@@ -77,6 +80,9 @@ def build_model1(input_size: int = INPUT_SIZE) -> keras.Model:
     return keras.Model(l_in, _to_ab(x), name="unet004_model1")
 
 
+@register("unet004_model2", report="004", section="III (Models)", colorspace=COLORSPACE,
+          input_size=INPUT_SIZE,
+          description="model 2: 3 conv + 3 transposed conv with skips, 2x2 conv to ab, tanh")
 def build_model2(input_size: int = INPUT_SIZE) -> keras.Model:
     """Model 2, section III: deeper, with skip connections.
 
@@ -98,6 +104,10 @@ def build_model2(input_size: int = INPUT_SIZE) -> keras.Model:
     return keras.Model(l_in, _to_ab(x), name="unet004_model2")
 
 
+@register("unet004_model3", report="004", section="III (Models)", colorspace=COLORSPACE,
+          input_size=INPUT_SIZE,
+          description="model 3: 6 conv (3 dilated) + 6 transposed conv with skips, 2x2 conv "
+                      "to ab, tanh")
 def build_model3(input_size: int = INPUT_SIZE, *, dilation_rate: int = 2) -> keras.Model:
     """Model 3, section III: 6 + 6 layers, skips and dilated convolutions.
 
@@ -125,25 +135,3 @@ def build_model3(input_size: int = INPUT_SIZE, *, dilation_rate: int = 2) -> ker
         x = layers.Concatenate(name=f"up{level}_skip")([x, skips[level - 1]])
         x = _up(x, filters, f"up{level}_refine", strides=1)
     return keras.Model(l_in, _to_ab(x), name="unet004_model3")
-
-
-@register("unet004_model1", report="004", section="III (Models)", colorspace=COLORSPACE,
-          input_size=INPUT_SIZE,
-          description="model 1: 2 conv + 2 transposed conv, no skips, 2x2 conv to ab, tanh")
-def _build_model1(input_size: int = INPUT_SIZE) -> keras.Model:
-    return build_model1(input_size)
-
-
-@register("unet004_model2", report="004", section="III (Models)", colorspace=COLORSPACE,
-          input_size=INPUT_SIZE,
-          description="model 2: 3 conv + 3 transposed conv with skips, 2x2 conv to ab, tanh")
-def _build_model2(input_size: int = INPUT_SIZE) -> keras.Model:
-    return build_model2(input_size)
-
-
-@register("unet004_model3", report="004", section="III (Models)", colorspace=COLORSPACE,
-          input_size=INPUT_SIZE,
-          description="model 3: 6 conv (3 dilated) + 6 transposed conv with skips, 2x2 conv "
-                      "to ab, tanh")
-def _build_model3(input_size: int = INPUT_SIZE, **options) -> keras.Model:
-    return build_model3(input_size, **options)

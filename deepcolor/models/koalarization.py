@@ -79,7 +79,8 @@ def _fusion_model(name: str, input_size: int, embedding: str, decoder) -> keras.
 
 @register("fusion001", report="001", section="3.2, Table 2", colorspace=LAB, input_size=224,
           extra_inputs=("embedding",),
-          description="Encoder + Inception-ResNet-v2 embedding + fusion (1x1 conv 256) + decoder -> ab")
+          description="Encoder + Inception-ResNet-v2 embedding + fusion (1x1 conv 256) + "
+                      "decoder -> ab")
 def build_fusion001(input_size: int = 224, embedding: str = "pooled") -> keras.Model:
     """Report 001's final model (section 3.2, Table 2).
 
@@ -106,7 +107,8 @@ def build_fusion001(input_size: int = 224, embedding: str = "pooled") -> keras.M
           colorspace=LAB, input_size=224, extra_inputs=("embedding",),
           description="Original Deep Koalarization: 224x224 L, 1000-d logits embedding, ab x 128")
 def build_koalarization(input_size: int = 224, embedding: str = "logits") -> keras.Model:
-    """The original Deep Koalarization (facts from its public code, shared/papers/README.md).
+    """The original Deep Koalarization (Baldassarre et al. 2017, section 3; facts from its
+    public code, shared/papers/README.md).
 
     Encoder 64 s2, 128, 128 s2, 256, 256 s2, 512, 512, 256 (3x3 ReLU); fusion as in
     report 001; decoder 128, up x2, 64, 64, up x2, 32, 2 (tanh), up x2.
@@ -120,7 +122,7 @@ def build_koalarization(input_size: int = 224, embedding: str = "logits") -> ker
 
 @register("baseline001", report="001", section="4.1", colorspace=LAB, input_size=224,
           description="Baseline deep CNN: LeakyReLU + BN, max-pool every second conv, tanh -> ab")
-def build_baseline001(input_size: int = 224) -> keras.Model:
+def build_baseline001(input_size: int = 224, *, bn_momentum: float = 0.9) -> keras.Model:
     """Report 001's baseline deep CNN (section 4.1).
 
     The report lists filters {16, 32, 64, 128, 256, 128, 64, 64, 32, 2} (ten values,
@@ -133,10 +135,10 @@ def build_baseline001(input_size: int = 224) -> keras.Model:
     output is back at full size (pooling after every second conv through all ten
     would shrink 224 to 7 and the report compares full-size ab maps).
     Order: 16, 32, pool, 64, 128, pool, 256, 128, up, 64, 64, up, 32, 2 tanh.
-    BatchNormalization momentum 0.9 (PyTorch's default, 0.1 in its convention) rather
-    than Keras's 0.99: with 0.99 the moving statistics were still far off after the
-    default preset's 190 steps (training-image MSE 0.087 with moving statistics vs
-    0.0096 with batch statistics), so inference colours were wrong.
+    BatchNormalization momentum 0.9 (`bn_momentum`; PyTorch's default, 0.1 in its
+    convention) rather than Keras's 0.99: with 0.99 the moving statistics were still
+    far off after the default preset's 190 steps (training-image MSE 0.087 with moving
+    statistics vs 0.0096 with batch statistics), so inference colours were wrong.
     Parameters: 9 * (1*16+16*32+32*64+64*128+128*256+256*128+128*64+64*64+64*32+32*2)
     + biases (10 convs) + 2 * channels for BN (scale, offset) + 2 for moving stats.
     """
@@ -147,7 +149,7 @@ def build_baseline001(input_size: int = 224) -> keras.Model:
     for i, f in enumerate(filters, start=1):
         x = layers.Conv2D(f, 3, padding="same", name=f"conv_{i}")(x)
         x = layers.LeakyReLU(negative_slope=0.2, name=f"lrelu_{i}")(x)
-        x = layers.BatchNormalization(momentum=0.9, name=f"bn_{i}")(x)
+        x = layers.BatchNormalization(momentum=bn_momentum, name=f"bn_{i}")(x)
         if i in (2, 4):
             x = layers.MaxPooling2D(2, name=f"pool_{i}")(x)
         if i in (6, 8):

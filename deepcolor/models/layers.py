@@ -4,20 +4,27 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+# Keras's own BatchNormalization momentum; builders whose report needs another value
+# (e.g. PyTorch's 0.9) take it as a `bn_momentum` argument.
+KERAS_BN_MOMENTUM = 0.99
+
 
 def conv_bn_act(x, filters: int, *, kernel_size: int = 3, strides: int = 1, activation="relu",
                 batch_norm: bool = True, bn_before_act: bool = True, dilation_rate: int = 1,
-                name: str = None):
+                bn_momentum: float = KERAS_BN_MOMENTUM, name: str = None):
     """Conv2D (same padding) followed by batch norm and an activation.
 
     `activation` is a Keras activation name or "leaky_relu:ALPHA". `bn_before_act`
     picks conv-BN-act (the common order) or conv-act-BN (report 001's baseline).
+    `bn_momentum` goes to the BatchNormalization layer when it is built.
     """
     x = layers.Conv2D(filters, kernel_size, strides=strides, padding="same",
                       dilation_rate=dilation_rate, use_bias=not batch_norm,
                       name=None if name is None else f"{name}_conv")(x)
     act = activation_layer(activation, name=None if name is None else f"{name}_act")
-    bn = layers.BatchNormalization(name=None if name is None else f"{name}_bn") if batch_norm else None
+    bn = (layers.BatchNormalization(momentum=bn_momentum,
+                                    name=None if name is None else f"{name}_bn")
+          if batch_norm else None)
     for layer in ((bn, act) if bn_before_act else (act, bn)):
         if layer is not None:
             x = layer(x)

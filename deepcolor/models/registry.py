@@ -1,7 +1,18 @@
 """Every model of the suite, found by name.
 
-A model family module registers its builders with `@register(...)`; importing
-`deepcolor.models` imports every family, so `get(name)` and `names()` see them all.
+The one way to add a model: write a public builder function in its family module
+(`deepcolor/models/<family>.py`) whose docstring cites the report section it mirrors,
+and put `@register(...)` directly on it::
+
+    @register("unet004_model1", report="004", section="III (Models)", colorspace=LAB,
+              input_size=320, description="...")
+    def build_model1(input_size: int = 320, *, ...) -> keras.Model:
+        # docstring: "Model 1, section III: ..." (the report section it mirrors)
+
+One builder per registered name; settings such as batch-norm momentum are keyword
+arguments of the builder, passed to the layers when they are built. Importing
+`deepcolor.models` imports every family listed there, so `get(name)` and `names()`
+see them all.
 """
 from __future__ import annotations
 
@@ -19,7 +30,9 @@ class ModelSpec:
     first input is the model input of `colorspace` (H x W x 1) and whose output is
     the colour space's target (H x W x output_channels), float32.
     `extra_inputs` names any further inputs, e.g. ("embedding",) for the fusion
-    models that take a precomputed backbone embedding.
+    models that take a precomputed backbone embedding. `role` is "colorizer" (the
+    output is the colour target) or "discriminator" (the output is one probability per
+    image, e.g. report 002's cGAN discriminator).
     """
 
     name: str
@@ -30,20 +43,24 @@ class ModelSpec:
     input_size: int
     description: str
     extra_inputs: Tuple[str, ...] = ()
+    role: str = "colorizer"
 
 
 _REGISTRY: Dict[str, ModelSpec] = {}
 
 
 def register(name: str, *, report: str, section: str, colorspace: dict, input_size: int,
-             description: str, extra_inputs: Tuple[str, ...] = ()):
-    """Decorator: register a builder function under `name`."""
+             description: str, extra_inputs: Tuple[str, ...] = (), role: str = "colorizer"):
+    """Decorator on a public builder `build(input_size=..., **options) -> keras.Model`:
+    register it under `name` and return it unchanged."""
+    if role not in ("colorizer", "discriminator"):
+        raise ValueError(f"model {name!r}: role must be 'colorizer' or 'discriminator'")
 
     def decorate(build: Callable[..., keras.Model]):
         if name in _REGISTRY:
             raise ValueError(f"model {name!r} is registered twice")
         _REGISTRY[name] = ModelSpec(name, build, report, section, dict(colorspace), input_size,
-                                    description, tuple(extra_inputs))
+                                    description, tuple(extra_inputs), role)
         return build
 
     return decorate

@@ -25,7 +25,7 @@ import keras
 from keras import layers
 
 from deepcolor.models.backbone import attach, build_embedder
-from deepcolor.models.layers import conv_bn_act, gray_input, output_layer
+from deepcolor.models.layers import KERAS_BN_MOMENTUM, conv_bn_act, gray_input, output_layer
 from deepcolor.models.registry import register
 
 COLORSPACE = {"name": "rgb", "input_range": [-1.0, 1.0], "output_range": [-1.0, 1.0]}
@@ -34,6 +34,10 @@ EMBEDDING_SIZE = 1000
 LEAKY = "leaky_relu:0.01"
 
 
+@register("koalarization002", report="002", section="3.1", colorspace=COLORSPACE,
+          input_size=INPUT_SIZE, extra_inputs=("embedding",),
+          description="Deep Koalarization adaptation: conv encoder + VGG16 1000-d tiled to "
+                      "1256 channels + upsampling decoder, RGB tanh")
 def build_koalarization002(input_size: int = INPUT_SIZE) -> keras.Model:
     """Section 3.1: Deep Koalarization adapted to VGG16 features and RGB output.
 
@@ -116,7 +120,12 @@ def build_koalarization002_end_to_end(input_size: int = INPUT_SIZE, *,
     return attach(head, embedder)
 
 
-def build_unet002(input_size: int = INPUT_SIZE, *, base_filters: int = 64) -> keras.Model:
+@register("unet002", report="002", section="3.2", colorspace=COLORSPACE,
+          input_size=INPUT_SIZE,
+          description="U-Net 64..1024, conv+BN+LeakyReLU, max-pool, RGB tanh; also the "
+                      "cGAN generator (3.3)")
+def build_unet002(input_size: int = INPUT_SIZE, *, base_filters: int = 64,
+                  bn_momentum: float = KERAS_BN_MOMENTUM) -> keras.Model:
     """Section 3.2: the U-Net of Ronneberger et al. with BN + LeakyReLU and RGB out.
 
     Layers (F = base_filters = 64; convs "same" padded, no bias since BN follows;
@@ -133,6 +142,7 @@ def build_unet002(input_size: int = INPUT_SIZE, *, base_filters: int = 64) -> ke
     per level, 64..1024 filters and the 2x2 up-conv; "same" padding because the report
     returns "an image of the same height and width"; tanh because it is also the
     cGAN generator and the report's other RGB model (3.1) ends in tanh.
+    BatchNormalization momentum: Keras's default 0.99 (`bn_momentum`; not in the report).
     """
     if input_size % 16:
         raise ValueError(f"input_size {input_size} is not divisible by 16")
@@ -140,24 +150,36 @@ def build_unet002(input_size: int = INPUT_SIZE, *, base_filters: int = 64) -> ke
     x, skips = inputs, []
     for level in range(4):
         filters = base_filters * 2 ** level
-        x = conv_bn_act(x, filters, activation=LEAKY, name=f"down{level}a")
-        x = conv_bn_act(x, filters, activation=LEAKY, name=f"down{level}b")
+        x = conv_bn_act(x, filters, activation=LEAKY, bn_momentum=bn_momentum,
+                        name=f"down{level}a")
+        x = conv_bn_act(x, filters, activation=LEAKY, bn_momentum=bn_momentum,
+                        name=f"down{level}b")
         skips.append(x)
         x = layers.MaxPooling2D(2, name=f"down{level}_pool")(x)
-    x = conv_bn_act(x, base_filters * 16, activation=LEAKY, name="bottleneck_a")
-    x = conv_bn_act(x, base_filters * 16, activation=LEAKY, name="bottleneck_b")
+    x = conv_bn_act(x, base_filters * 16, activation=LEAKY, bn_momentum=bn_momentum,
+                    name="bottleneck_a")
+    x = conv_bn_act(x, base_filters * 16, activation=LEAKY, bn_momentum=bn_momentum,
+                    name="bottleneck_b")
     for level in reversed(range(4)):
         filters = base_filters * 2 ** level
         x = layers.UpSampling2D(2, name=f"up{level}_upsample")(x)
-        x = conv_bn_act(x, filters, kernel_size=2, activation=LEAKY, name=f"up{level}_upconv")
+        x = conv_bn_act(x, filters, kernel_size=2, activation=LEAKY,
+                        bn_momentum=bn_momentum, name=f"up{level}_upconv")
         x = layers.Concatenate(name=f"up{level}_skip")([x, skips[level]])
-        x = conv_bn_act(x, filters, activation=LEAKY, name=f"up{level}a")
-        x = conv_bn_act(x, filters, activation=LEAKY, name=f"up{level}b")
+        x = conv_bn_act(x, filters, activation=LEAKY, bn_momentum=bn_momentum,
+                        name=f"up{level}a")
+        x = conv_bn_act(x, filters, activation=LEAKY, bn_momentum=bn_momentum,
+                        name=f"up{level}b")
     x = layers.Conv2D(3, 1, name="to_rgb")(x)
     return keras.Model(inputs, output_layer(x, "tanh"), name="unet002")
 
 
-def build_discriminator002(input_size: int = INPUT_SIZE) -> keras.Model:
+@register("cgan002_discriminator", report="002", section="3.3", colorspace=COLORSPACE,
+          input_size=INPUT_SIZE, extra_inputs=("color",), role="discriminator",
+          description="cGAN discriminator: gray+colour 4 ch, 3 conv+BN+LeakyReLU, conv to "
+                      "1 ch, MLP 15, sigmoid; output (batch, 1)")
+def build_discriminator002(input_size: int = INPUT_SIZE, *,
+                           bn_momentum: float = KERAS_BN_MOMENTUM) -> keras.Model:
     """Section 3.3: the conditional GAN's discriminator, P(colour image matches gray).
 
     Inputs "gray" (H x W x 1) and "color" (H x W x 3, generated or true, in the
@@ -171,6 +193,7 @@ def build_discriminator002(input_size: int = INPUT_SIZE) -> keras.Model:
     512 channels into the last conv, an MLP of hidden size 15 and a sigmoid. We double
     the filters up to 512 (128, 256, 512), use the 4x4 stride-2 kernels of the pix2pix
     / DCGAN discriminators this design follows, and ReLU in the MLP's hidden layer.
+    BatchNormalization momentum: Keras's default 0.99 (`bn_momentum`; not in the report).
     """
     if input_size % 8:
         raise ValueError(f"input_size {input_size} is not divisible by 8")
@@ -178,33 +201,10 @@ def build_discriminator002(input_size: int = INPUT_SIZE) -> keras.Model:
     color = keras.Input((input_size, input_size, 3), name="color")
     x = layers.Concatenate(name="gray_color")([gray, color])
     for i, filters in enumerate((128, 256, 512)):
-        x = conv_bn_act(x, filters, kernel_size=4, strides=2, activation=LEAKY, name=f"conv{i}")
+        x = conv_bn_act(x, filters, kernel_size=4, strides=2, activation=LEAKY,
+                        bn_momentum=bn_momentum, name=f"conv{i}")
     x = layers.Conv2D(1, 4, padding="same", name="to_one_channel")(x)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(15, activation="relu", name="mlp_hidden")(x)
     x = layers.Dense(1, name="mlp_out")(x)
     return keras.Model([gray, color], output_layer(x, "sigmoid"), name="discriminator002")
-
-
-@register("koalarization002", report="002", section="3.1", colorspace=COLORSPACE,
-          input_size=INPUT_SIZE, extra_inputs=("embedding",),
-          description="Deep Koalarization adaptation: conv encoder + VGG16 1000-d tiled to "
-                      "1256 channels + upsampling decoder, RGB tanh")
-def _build_koalarization(input_size: int = INPUT_SIZE) -> keras.Model:
-    return build_koalarization002(input_size)
-
-
-@register("unet002", report="002", section="3.2", colorspace=COLORSPACE,
-          input_size=INPUT_SIZE,
-          description="U-Net 64..1024, conv+BN+LeakyReLU, max-pool, RGB tanh; also the "
-                      "cGAN generator (3.3)")
-def _build_unet(input_size: int = INPUT_SIZE, **options) -> keras.Model:
-    return build_unet002(input_size, **options)
-
-
-@register("cgan002_discriminator", report="002", section="3.3", colorspace=COLORSPACE,
-          input_size=INPUT_SIZE, extra_inputs=("color",),
-          description="cGAN discriminator: gray+colour 4 ch, 3 conv+BN+LeakyReLU, conv to "
-                      "1 ch, MLP 15, sigmoid; output (batch, 1)")
-def _build_discriminator(input_size: int = INPUT_SIZE) -> keras.Model:
-    return build_discriminator002(input_size)

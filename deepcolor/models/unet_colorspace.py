@@ -24,6 +24,8 @@ from deepcolor.models.registry import register
 RGB = {"name": "rgb", "input_range": [0.0, 1.0], "output_range": [-1.0, 1.0]}
 YUV = {"name": "yuv", "input_range": [0.0, 1.0], "uv_scale": 1.0}
 _CHANNELS = {"rgb": 3, "yuv": 2}
+# PyTorch's default BatchNormalization momentum (0.1 in its convention); see build_unet000.
+BN_MOMENTUM = 0.9
 
 
 def default_depth(input_size: int) -> int:
@@ -33,7 +35,7 @@ def default_depth(input_size: int) -> int:
 
 def build_unet000(input_size: int = 32, *, variant: str = "simple", output: str = "rgb",
                   depth: Optional[int] = None, base_filters: int = 64,
-                  bn_momentum: float = 0.9) -> keras.Model:
+                  bn_momentum: float = BN_MOMENTUM) -> keras.Model:
     """The adapted UNet of report 000, sections 3-4 (figures 1 and 2).
 
     Layers, with F = base_filters, D = depth, C = 3 (rgb) or 2 (yuv), all 3x3 convs
@@ -80,14 +82,16 @@ def build_unet000(input_size: int = 32, *, variant: str = "simple", output: str 
     x, skips = inputs, []
     for level in range(depth):
         filters = base_filters * 2 ** level
-        x = conv_bn_act(x, filters, name=f"down{level}")
+        x = conv_bn_act(x, filters, bn_momentum=bn_momentum, name=f"down{level}")
         skips.append(x)
         if variant == "simple":
             x = layers.MaxPooling2D(2, name=f"down{level}_pool")(x)
         else:
-            x = conv_bn_act(x, filters, strides=2, name=f"down{level}_stride2")
+            x = conv_bn_act(x, filters, strides=2, bn_momentum=bn_momentum,
+                            name=f"down{level}_stride2")
 
-    x = conv_bn_act(x, base_filters * 2 ** (depth - 1), name="bottleneck")
+    x = conv_bn_act(x, base_filters * 2 ** (depth - 1), bn_momentum=bn_momentum,
+                    name="bottleneck")
 
     for level in reversed(range(depth)):
         filters = base_filters * 2 ** level
@@ -96,32 +100,59 @@ def build_unet000(input_size: int = 32, *, variant: str = "simple", output: str 
         else:
             x = layers.Conv2DTranspose(filters, 3, strides=2, padding="same", use_bias=False,
                                        name=f"up{level}_transpose")(x)
-            x = layers.BatchNormalization(name=f"up{level}_transpose_bn")(x)
+            x = layers.BatchNormalization(momentum=bn_momentum, name=f"up{level}_transpose_bn")(x)
             x = layers.Activation("relu", name=f"up{level}_transpose_act")(x)
         x = layers.Concatenate(name=f"up{level}_skip")([x, skips[level]])
-        x = conv_bn_act(x, filters, name=f"up{level}")
+        x = conv_bn_act(x, filters, bn_momentum=bn_momentum, name=f"up{level}")
 
     x = layers.Conv2D(_CHANNELS[output], 1, name="to_output")(x)
     outputs = output_layer(x, "tanh")
-    model = keras.Model(inputs, outputs, name=f"unet000_{variant}_{output}")
-    for layer in model.layers:
-        if isinstance(layer, layers.BatchNormalization):
-            layer.momentum = bn_momentum
-    return model
+    return keras.Model(inputs, outputs, name=f"unet000_{variant}_{output}")
 
 
-def _register(variant: str, output: str, colorspace: dict, what: str):
-    @register(f"unet000_{variant}_{output}", report="000", section="3-4", colorspace=colorspace,
-              input_size=32,
-              description=f"{variant} UNet ({what}), {output.upper()} out, tanh; depth 3 at "
-                          f"32x32, 4 at 256x256")
-    def build(input_size: int = 32, **options) -> keras.Model:
-        return build_unet000(input_size, variant=variant, output=output, **options)
-
-    return build
+# The four registered models: section 4's two versions, each with an RGB and a YUV output.
+_SIMPLE = "simple UNet (max-pool down, upsample up)"
+_COMPLEX = "complex UNet (stride-2 conv down, transposed conv up)"
+_DEPTHS = "tanh; depth 3 at 32x32, 4 at 256x256"
 
 
-build_simple_rgb = _register("simple", "rgb", RGB, "max-pool down, upsample up")
-build_simple_yuv = _register("simple", "yuv", YUV, "max-pool down, upsample up")
-build_complex_rgb = _register("complex", "rgb", RGB, "stride-2 conv down, transposed conv up")
-build_complex_yuv = _register("complex", "yuv", YUV, "stride-2 conv down, transposed conv up")
+@register("unet000_simple_rgb", report="000", section="3-4", colorspace=RGB, input_size=32,
+          description=f"{_SIMPLE}, RGB out, {_DEPTHS}")
+def build_unet000_simple_rgb(input_size: int = 32, *, depth: Optional[int] = None,
+                             base_filters: int = 64,
+                             bn_momentum: float = BN_MOMENTUM) -> keras.Model:
+    """Sections 3-4, the "first version" (max-pool / upsample), RGB out; see build_unet000."""
+    return build_unet000(input_size, variant="simple", output="rgb", depth=depth,
+                         base_filters=base_filters, bn_momentum=bn_momentum)
+
+
+@register("unet000_simple_yuv", report="000", section="3-4", colorspace=YUV, input_size=32,
+          description=f"{_SIMPLE}, YUV out, {_DEPTHS}")
+def build_unet000_simple_yuv(input_size: int = 32, *, depth: Optional[int] = None,
+                             base_filters: int = 64,
+                             bn_momentum: float = BN_MOMENTUM) -> keras.Model:
+    """Sections 3-4, the "first version" (max-pool / upsample), UV out; see build_unet000."""
+    return build_unet000(input_size, variant="simple", output="yuv", depth=depth,
+                         base_filters=base_filters, bn_momentum=bn_momentum)
+
+
+@register("unet000_complex_rgb", report="000", section="3-4", colorspace=RGB, input_size=32,
+          description=f"{_COMPLEX}, RGB out, {_DEPTHS}")
+def build_unet000_complex_rgb(input_size: int = 32, *, depth: Optional[int] = None,
+                              base_filters: int = 64,
+                              bn_momentum: float = BN_MOMENTUM) -> keras.Model:
+    """Sections 3-4, the "second version" (stride-2 conv / transposed conv), RGB out;
+    see build_unet000."""
+    return build_unet000(input_size, variant="complex", output="rgb", depth=depth,
+                         base_filters=base_filters, bn_momentum=bn_momentum)
+
+
+@register("unet000_complex_yuv", report="000", section="3-4", colorspace=YUV, input_size=32,
+          description=f"{_COMPLEX}, YUV out, {_DEPTHS}")
+def build_unet000_complex_yuv(input_size: int = 32, *, depth: Optional[int] = None,
+                              base_filters: int = 64,
+                              bn_momentum: float = BN_MOMENTUM) -> keras.Model:
+    """Sections 3-4, the "second version" (stride-2 conv / transposed conv), UV out;
+    see build_unet000."""
+    return build_unet000(input_size, variant="complex", output="yuv", depth=depth,
+                         base_filters=base_filters, bn_momentum=bn_momentum)
