@@ -12,6 +12,8 @@ embedder and head into a one-input model for export.
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import keras
 from keras import layers
 
@@ -55,14 +57,15 @@ def _check_size(input_size: int, multiple: int):
 ENCODER = [(64, 2), (128, 1), (128, 2), (256, 1), (256, 2), (512, 1), (512, 1), (256, 1)]
 
 
-def _fusion_model(name: str, input_size: int, embedding: str, decoder) -> keras.Model:
+def _fusion_model(name: str, input_size: int, embedding: str, decoder,
+                  embedding_dim: Optional[int] = None) -> keras.Model:
     """Encoder + fusion + `decoder` (a list of conv filter counts and "up" for x2 upsampling).
 
     Every decoder conv is 3x3 ReLU except the last (2 filters), which ends in tanh.
     """
     _check_size(input_size, 8)
     gray = gray_input(input_size)
-    emb = keras.Input((EMBEDDING_DIMS[embedding],), name="embedding")
+    emb = keras.Input((embedding_dim or EMBEDDING_DIMS[embedding],), name="embedding")
     x = _fuse(_encoder(gray, ENCODER), emb, input_size // 8)
     convs = [step for step in decoder if step != "up"]
     n_conv = n_up = 0
@@ -81,7 +84,8 @@ def _fusion_model(name: str, input_size: int, embedding: str, decoder) -> keras.
           extra_inputs=("embedding",),
           description="Encoder + Inception-ResNet-v2 embedding + fusion (1x1 conv 256) + "
                       "decoder -> ab")
-def build_fusion001(input_size: int = 224, embedding: str = "pooled") -> keras.Model:
+def build_fusion001(input_size: int = 224, embedding: str = "pooled",
+                    embedding_dim: Optional[int] = None) -> keras.Model:
     """Report 001's final model (section 3.2, Table 2).
 
     Encoder (all 3x3, ReLU): 64 s2, 128, 128 s2, 256, 256 s2, 512, 512, 256 -> H/8.
@@ -100,13 +104,14 @@ def build_fusion001(input_size: int = 224, embedding: str = "pooled") -> keras.M
     + biases; fusion (256+D)*256+256; decoder 9*(256*128+128*64+64*32+32*16+16*2) + biases.
     """
     return _fusion_model("fusion001", input_size, embedding,
-                         [128, "up", 64, "up", 32, 16, 2, "up"])
+                         [128, "up", 64, "up", 32, 16, 2, "up"], embedding_dim)
 
 
 @register("koalarization", report="koalarization", section="Baldassarre et al. 2017, sec. 3",
           colorspace=LAB, input_size=224, extra_inputs=("embedding",),
           description="Original Deep Koalarization: 224x224 L, 1000-d logits embedding, ab x 128")
-def build_koalarization(input_size: int = 224, embedding: str = "logits") -> keras.Model:
+def build_koalarization(input_size: int = 224, embedding: str = "logits",
+                        embedding_dim: Optional[int] = None) -> keras.Model:
     """The original Deep Koalarization (Baldassarre et al. 2017, section 3; facts from its
     public code, shared/papers/README.md).
 
@@ -117,7 +122,7 @@ def build_koalarization(input_size: int = 224, embedding: str = "logits") -> ker
     (`classifier_activation=None`).
     """
     return _fusion_model("koalarization", input_size, embedding,
-                         [128, "up", 64, 64, "up", 32, 2, "up"])
+                         [128, "up", 64, 64, "up", 32, 2, "up"], embedding_dim)
 
 
 @register("baseline001", report="001", section="4.1", colorspace=LAB, input_size=224,

@@ -49,20 +49,25 @@ class RunResult:
                 "run_dir": self.run_dir, "export_dir": self.export_dir, "reports": self.reports}
 
 
-def model_options(run: RunConfig, spec) -> dict:
+def model_options(run: RunConfig, spec, embedding_dim: Optional[int] = None) -> dict:
     """The builder's keyword arguments: the run's options, plus the encoder weights of
-    an encoder model, which travel in `run.backbone.weights` like every backbone's."""
+    an encoder model, which travel in `run.backbone.weights` like every backbone's, and
+    the width of a fusion model's embedding (whatever backbone computed it)."""
     options = dict(run.model_options)
+    parameters = inspect.signature(spec.build).parameters
+    if embedding_dim and "embedding_dim" in parameters:
+        options["embedding_dim"] = embedding_dim
     if "weights" in options:
         raise UsageError(f"run {run.name!r}: give pretrained weights as "
                          f"backbone=BackboneConfig(weights=...), not model_options")
-    takes_weights = "weights" in inspect.signature(spec.build).parameters
+    takes_weights = "weights" in parameters
     if takes_weights and "embedding" not in spec.extra_inputs and run.backbone is not None:
         options["weights"] = run.backbone.weights
     return options
 
 
-def build_model(run: RunConfig, spec, strategy, jit_compile: bool):
+def build_model(run: RunConfig, spec, strategy, jit_compile: bool,
+                embedding_dim: Optional[int] = None):
     """The compiled model to fit: a registered model, or a cGAN around it (train.gan)."""
     if run.trainer not in TRAINERS:
         raise UsageError(f"run {run.name!r}: unknown trainer {run.trainer!r}; choose one of "
@@ -72,7 +77,7 @@ def build_model(run: RunConfig, spec, strategy, jit_compile: bool):
             from deepcolor.train import gan
             return gan.build(run, run.data.image_size, jit_compile=jit_compile)
         model = registry.build(run.model, input_size=run.data.image_size,
-                               **model_options(run, spec))
+                               **model_options(run, spec, embedding_dim))
         model.compile(optimizer=keras.optimizers.Adam(run.learning_rate),
                       loss=_LOSSES[run.loss], jit_compile=jit_compile)
     return model
@@ -162,7 +167,8 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
                                 epochs=run.epochs, first_epoch=first_epoch,
                                 augment_size=run.data.image_size if run.data.augment else 0)
 
-    model = build_model(run, spec, strategy, jit_compile)
+    width = int(extras["train"].shape[-1]) if extras["train"] is not None else None
+    model = build_model(run, spec, strategy, jit_compile, embedding_dim=width)
     net = model.generator if run.trainer == "cgan" else model  # what is evaluated and exported
     if init_weights:
         net.load_weights(init_weights)
