@@ -15,6 +15,7 @@ import ast
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -136,3 +137,19 @@ def test_the_layer_table_knows_every_deepcolor_module():
     for path in _modules():
         module = _module_name(path)
         assert rank(module) is not None, f"{module}: add it to RANKS in {__file__}"
+
+
+def test_results_hold_outputs_only():
+    scripts = sorted(str(p.relative_to(REPO)) for p in (REPO / "results").rglob("*.py"))
+    assert not scripts, f"code belongs in benchmarks/, not results/: {scripts}"
+
+
+def test_the_gray_psnr_check_measures_chroma_only():
+    from benchmarks.unet000_checks import gray_psnr
+
+    gray = np.full((1, 4, 4, 3), 0.5)
+    colour = gray.copy()
+    colour[..., 0] += 0.1  # R + 0.1: luma +0.0299, so R - luma = 0.0701, G, B = -0.0299
+    expected = -10 * np.log10(np.mean(np.array([0.0701, -0.0299, -0.0299]) ** 2))
+    np.testing.assert_allclose(gray_psnr(np.concatenate([gray, colour])), [100.0, expected],
+                               rtol=1e-3)

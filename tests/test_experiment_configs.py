@@ -218,3 +218,35 @@ def test_leaderboard_summary_ranks_rows_and_names_its_provenance(tmp_path):
     for needle in ("python -m experiments.leaderboard", "3 epochs, batch 8", "CPU only (2 cores)",
                    "12.0 min wall time", "## What this run shows", "- Ranking: x"):
         assert needle in text
+
+
+def test_backbone_weights_flag_reaches_every_pretrained_network(monkeypatch, tmp_path):
+    """--backbone-weights PATH reaches report 003's encoders (densenet003, mobilenet003) as
+    well as the fusion models' embedders: one field, rewritten for every run."""
+    from deepcolor.train.config import replace_in_runs
+
+    weights = str(tmp_path / "encoder.weights.h5")
+    seen = {}
+
+    def fake_build(name, input_size=None, **options):
+        seen[name] = options.get("weights", "NOT PASSED")
+        raise StopIteration  # nothing to build in this test
+
+    monkeypatch.setattr(registry, "build", fake_build)
+    config = replace_in_runs(exp003.get_config("default"), backbone_weights=weights)
+    for run in config.runs:
+        if run.model == "unet003":
+            continue
+        with pytest.raises(StopIteration):
+            loop.build_model(run, registry.get(run.model), _NoScope(), False)
+    assert seen == {"densenet003": weights, "mobilenet003": weights}
+    fusion = replace_in_runs(leaderboard.get_config("default"), backbone_weights=weights)
+    assert all(run.backbone.weights == weights for run in fusion.runs if run.backbone)
+    none = replace_in_runs(exp003.get_config("default"), backbone_weights="none")
+    assert all(run.backbone.weights is None for run in none.runs if run.backbone)
+
+
+class _NoScope:
+    def scope(self):
+        import contextlib
+        return contextlib.nullcontext()
