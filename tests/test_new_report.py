@@ -37,3 +37,19 @@ def test_a_new_report_is_one_file_and_runs_end_to_end(tmp_path):
     assert "Seeds: 0, 1, 2" in table and "SUPPORTED" in table and "mse 95% CI" in table
     for seed in (0, 1, 2):
         assert list((tmp_path / "runs").glob(f"toy_report/default/*/00-model_1-seed{seed}/result.json"))
+
+
+def test_the_claims_summary_lists_every_verdict(tmp_path):
+    """python -m deepcolor.train.summary gathers the toy report's verdict into one table."""
+    from deepcolor.train import summary
+
+    argv = ["--results-dir", str(tmp_path / "results"), "--runs-dir", str(tmp_path / "runs"),
+            "--seeds", "0,1", "--epochs", "1"]
+    assert runner.main(EXPERIMENT, argv) == 0
+    (tmp_path / "results" / "old" / "default").mkdir(parents=True)
+    (tmp_path / "results" / "old" / "default" / "config.json").write_text(
+        json.dumps({"command": "python -m experiments.old", "config": {"report": "000"}}))
+    assert summary.main(["--results-dir", str(tmp_path / "results")]) == 0
+    text = (tmp_path / "results" / "claims.md").read_text()
+    assert "| 999 | the model's outputs stay in range (ab MSE at most 1) | SUPPORTED | 2 |" in text
+    assert "python -m experiments.old" in text  # listed as written before claims were data

@@ -1,0 +1,85 @@
+"""One table of every report's claims: `python -m deepcolor.train.summary`.
+
+Reads each `results/<experiment>/<preset>/verdicts.json` (written by the runner beside
+its table) with the `config.json` next to it, and writes `results/claims.md`: per claim,
+the verdict, the numbers and intervals behind it, the scale it was decided at (the
+report's data or which stand-in), the seeds and the command that produced it. Results
+folders written before claims were data (no verdicts.json) are listed as such.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from deepcolor.tables import markdown_table
+
+ORDER = ("unet_colorspace", "koalarization", "unet_cnn_cgan", "deepcolor", "dilated_unet",
+         "pretrained_colorizer", "leaderboard")
+
+
+def _rank(folder: Path):
+    name = folder.parent.name
+    return (ORDER.index(name) if name in ORDER else len(ORDER), name, folder.name)
+
+
+def rows(results: Path) -> tuple:
+    """(claim rows, folders without verdicts) over every results folder."""
+    table, older = [], []
+    for config_path in sorted(results.glob("*/*/config.json"), key=lambda p: _rank(p.parent)):
+        folder = config_path.parent
+        if folder.name.endswith((".partial", ".old")) or "@" in folder.name:
+            continue  # unfinished, or an earlier run kept beside the current one
+        saved = json.loads(config_path.read_text())
+        if "config" not in saved:
+            continue  # a summary file, not a run's
+        config = saved["config"]
+        verdicts_path = folder / "verdicts.json"
+        if not verdicts_path.exists():
+            older.append(f"`{folder.relative_to(results.parent)}` ({saved.get('command', '?')})")
+            continue
+        seeds = config.get("seeds") or [config.get("seed", 0)]
+        scale = f"stand-in: {config['stand_in']}" if config.get("stand_in") else "the report's data"
+        for verdict in json.loads(verdicts_path.read_text()):
+            table.append({"report": config["report"], "claim": verdict["text"],
+                          "verdict": verdict["verdict"].upper(), "numbers": verdict["evidence"],
+                          "seeds": len(seeds), "scale": scale,
+                          "command": f"`{saved.get('command', '?')}`",
+                          "table": f"[{folder.relative_to(results)}]({folder.relative_to(results)}/table.md)"})
+    return table, older
+
+
+def write(results: Path, out: Path) -> Path:
+    table, older = rows(results)
+    columns = ["report", "claim", "verdict", "seeds", "scale", "numbers", "command", "table"]
+    lines = ["# Every report's claims, decided", "",
+             f"Written by `python -m deepcolor.train.summary` from the `verdicts.json` of each "
+             f"results folder. A claim is SUPPORTED or CONTRADICTED only when the 95% "
+             f"intervals over seeds separate; UNDECIDED when they overlap, when one seed is all "
+             f"there is, or when the run that would test it is not in the preset.", "",
+             markdown_table(table, columns) if table else "(no results with verdicts yet)", ""]
+    if older:
+        lines += ["Results written before claims became data (their tables hold the older, "
+                  "single-run verdict lines; rerun the command to decide them):", ""]
+        lines += [f"- {o}" for o in older] + [""]
+    out.write_text("\n".join(lines))
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m deepcolor.train.summary",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--results-dir", default="results")
+    parser.add_argument("--out", default=None, help="default: RESULTS_DIR/claims.md")
+    args = parser.parse_args(argv)
+    results = Path(args.results_dir)
+    if not results.is_dir():
+        print(f"deepcolor.train.summary: error: no results folder {results}", file=sys.stderr)
+        return 2
+    print(write(results, Path(args.out) if args.out else results / "claims.md"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
