@@ -10,3 +10,4 @@ from deepcolor.models import unet_colorspace  # noqa: F401,E402
 from deepcolor.models import unet_cnn_cgan  # noqa: F401,E402
 from deepcolor.models import deepcolor003  # noqa: F401,E402
 from deepcolor.models import dilated_unet  # noqa: F401,E402
+from deepcolor.models import pretrained_colorizer  # noqa: F401,E402

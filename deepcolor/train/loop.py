@@ -24,7 +24,9 @@ from deepcolor.train import data as data_lib
 from deepcolor.train.config import BackboneConfig, RunConfig, colorspace_of
 
 SPLITS = data_lib.SPLITS
-_LOSSES = {"mse": "mse", "l1": "mae", "mae": "mae"}
+HUBER_DELTA = 1 / 16  # on ab / 128: quadratic below 8 ab units, L1-like (less greying) above
+_LOSSES = {"mse": "mse", "l1": "mae", "mae": "mae",
+           "huber": keras.losses.Huber(delta=HUBER_DELTA, name="huber")}
 TRAINERS = ("supervised", "cgan")
 GRID_IMAGES = 8
 WHITE = 0.9  # an RGB pixel with every channel at least this is "white" (report 002, 4.1)
@@ -167,11 +169,18 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
                                         save_weights_only=True),
         keras.callbacks.TensorBoard(os.path.join(run_dir, "tensorboard"), write_graph=False),
     ]
+    best_path = os.path.join(run_dir, "best.weights.h5")
+    keep_best = run.trainer == "supervised" and run.trainer_options.get("keep_best", False)
+    if keep_best:  # evaluate and export the epoch with the lowest validation loss
+        callbacks.append(keras.callbacks.ModelCheckpoint(
+            best_path, monitor="val_loss", save_best_only=True, save_weights_only=True))
     fit = model.fit(datasets["train"], validation_data=datasets["validation"], epochs=run.epochs,
                     callbacks=callbacks, verbose=2, shuffle=False)  # tf.data shuffles
     if any(np.isnan(v).any() for v in fit.history.values()):
         raise FloatingPointError(f"run {run.name!r} stopped: loss became NaN")
 
+    if keep_best and os.path.exists(best_path):
+        net.load_weights(best_path)
     history = _read_history(history_path)
     results, samples = evaluate(net, datasets["test"], colorspace)
     for key in ("loss", "val_loss"):
@@ -182,6 +191,8 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
                                                     return_dict=True)["loss"])
     else:
         results["test_loss"] = results["l1" if _LOSSES[run.loss] == "mae" else "mse"]
+    if keep_best and len(history.get("val_loss", [])):
+        results["best_epoch"] = int(np.argmin(history["val_loss"])) + 1
 
     export_dir = None
     if export:

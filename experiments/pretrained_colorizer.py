@@ -1,0 +1,116 @@
+"""The shipped colorizer: frozen ImageNet EfficientNet-Lite0 + U-Net decoder on real photos (issue 14).
+
+    python -m experiments.pretrained_colorizer                  # default: train, ship
+    python -m experiments.pretrained_colorizer --preset smoke   # a CPU-minute check
+    python -m experiments.pretrained_colorizer --export-shipped RESULTS_DIR  # ship again
+
+Beyond the five reports: their pretrained-encoder recipe (Deep Koalarization,
+Baldassarre et al. 2017, sec. 3; DeOldify's ImageNet U-Net encoder) with the one
+ImageNet network the suite has offline (model `effnet_unet`,
+deepcolor/models/pretrained_colorizer.py). Only the decoder trains.
+
+Presets:
+* ``default``: the shipping recipe. The `photos` source (real photographs, split by
+  photo), 128x128, a new random crop and flip of every training photo each epoch,
+  Huber loss on ab / 128 (delta 1/16: L1-like for large errors, so colours are not
+  pulled to gray as much as by MSE), Adam 1e-3, batch 16, seed 0; the checkpoint
+  with the lowest validation loss is kept (`keep_best`), evaluated and shipped.
+  After training, the decoder's weights (float16) and a manifest are written to
+  deepcolor/assets/ (deepcolor/pretrained.py loads them).
+* ``smoke``: the same model with a random encoder on 24 `sample` images at 32x32,
+  1 epoch: a test that the whole path runs (about a minute on a CPU).
+
+Two rows need no training (experiments/leaderboard.py): no colour (a = b = 0) and the
+training set's mean ab. Claims: the model beats "no colour" on CIEDE2000, and keeps
+at least half of the truth's colourfulness.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import sys
+
+from deepcolor.errors import UsageError
+from deepcolor.train import claims, runner
+from deepcolor.train.config import BackboneConfig, DataConfig, ExperimentConfig, RunConfig
+from deepcolor.train.experiment import Experiment
+from experiments import leaderboard
+
+PRESETS = {
+    "default": "effnet_unet on photos (290 train photos, random crops), 128px, 75 epochs, "
+               "Huber, batch 16, best validation epoch; ships the decoder (~45 min, 2-core CPU)",
+    "smoke": "effnet_unet, random encoder, 24 sample images, 32px, 1 epoch (about a minute)",
+}
+RUN = "effnet_unet"
+NO_COLOUR = leaderboard.BASELINES["no colour"]
+EPOCHS = 75
+CLAIMS = [
+    claims.Better("the model colorizes held-out photos better than leaving them gray (CIEDE2000)",
+                  [(RUN, NO_COLOUR)], "ciede2000"),
+    claims.Ratio("the model keeps at least half of the truth's colourfulness", RUN, RUN,
+                 "colorfulness", at_least=0.5, denominator_metric="colorfulness_true"),
+]
+
+
+def get_config(preset: str) -> ExperimentConfig:
+    if preset == "default":
+        data = DataConfig(source="photos", image_size=128, augment=True,
+                          label="photos (290/36/36 by photo), random crops + flips")
+        run = RunConfig(RUN, "effnet_unet", data, loss="huber", learning_rate=1e-3,
+                        batch_size=16, epochs=EPOCHS,
+                        backbone=BackboneConfig(arch="efficientnet_lite0", weights="imagenet"),
+                        trainer_options={"keep_best": True})
+        return ExperimentConfig(
+            "pretrained_colorizer", preset, "beyond", "Shipped colorizer: EfficientNet-Lite0 "
+            "encoder + U-Net decoder on real photos", [run], seed=0, claims=CLAIMS,
+            expected_runtime="about 45 minutes on a shared 2-core CPU",
+            notes=["Metrics are on the photos TEST split (36 photos, squashed to 128x128); "
+                   "the checkpoint is the epoch with the lowest validation loss.",
+                   "One seed: the claims' verdicts say which way this run points."])
+    if preset == "smoke":
+        data = DataConfig(source="sample", image_size=32, train_limit=24, eval_limit=8,
+                          label="sample (smoke)")
+        run = RunConfig(RUN, "effnet_unet", data, loss="huber", batch_size=8, epochs=1,
+                        backbone=BackboneConfig(arch="efficientnet_lite0", weights=None),
+                        trainer_options={"keep_best": True})
+        return ExperimentConfig(
+            "pretrained_colorizer", preset, "beyond", "Shipped colorizer (smoke)", [run],
+            seed=0, claims=CLAIMS, stand_in="24 synthetic images, random encoder",
+            expected_runtime="about a minute on a CPU")
+    raise UsageError(f"unknown preset {preset!r}")
+
+
+def checkpoint_of(results_dir: str) -> str:
+    """The kept weights of a finished run, from its results folder's config.json."""
+    import json
+
+    with open(os.path.join(results_dir, "config.json")) as f:
+        run_root = json.load(f)["run_folder"]
+    for name in ("best.weights.h5", "checkpoint.weights.h5"):
+        found = sorted(glob.glob(os.path.join(run_root, "*", name)))
+        if found:
+            return found[0]
+    raise UsageError(f"no checkpoint of {results_dir} under {run_root}")
+
+
+def ship(results_dir: str, results_root: str = "results", config=None) -> str:
+    """Write deepcolor/assets/ (decoder weights + manifest) from a finished default run."""
+    from deepcolor import pretrained
+
+    if config is not None and config.preset != "default":
+        return "(only the default preset is shipped)"
+    return pretrained.export_shipped(checkpoint_of(results_dir), results_dir)
+
+
+EXPERIMENT = Experiment("pretrained_colorizer", "experiments.pretrained_colorizer",
+                        __doc__.split("\n\n")[0], PRESETS, get_config,
+                        baseline_rows=leaderboard.baseline_rows,
+                        summary=lambda out, root, config: ship(out, root, config))
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--export-shipped"]:
+        folder = sys.argv[2] if len(sys.argv) > 2 else os.path.join("results", EXPERIMENT.name,
+                                                                      "default")
+        print(ship(folder))
+        sys.exit(0)
+    sys.exit(runner.main(EXPERIMENT))
