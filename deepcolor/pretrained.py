@@ -160,10 +160,12 @@ def _git_commit() -> str:
         return "unknown"
 
 
-def export_shipped(checkpoint: str, results_dir: str, assets: Path = ASSETS) -> str:
+def export_shipped(checkpoint: str, results_dir: str, assets: Path = ASSETS,
+                   run_name: Optional[str] = None) -> str:
     """Write the decoder of a trained `effnet_unet` (its weights file `checkpoint`) as
     float16 and the manifest (command, commit, data, size, test metrics with the
-    baselines, from `results_dir`) into `assets`; returns the weights file's path."""
+    baselines, from `results_dir`) into `assets`; returns the weights file's path.
+    `run_name`: which run of the results is shipped (default: the last)."""
     import csv
 
     from deepcolor.models import registry
@@ -171,7 +173,8 @@ def export_shipped(checkpoint: str, results_dir: str, assets: Path = ASSETS) -> 
 
     with open(os.path.join(results_dir, "config.json")) as f:
         saved = json.load(f)
-    run = saved["config"]["runs"][0]
+    runs = saved["config"]["runs"]
+    run = next((r for r in runs if r["name"] == run_name), runs[-1])
     model = registry.build(run["model"], input_size=run["data"]["image_size"], weights=None)
     model.load_weights(checkpoint)
     arrays = decoder_arrays(model)
@@ -181,7 +184,8 @@ def export_shipped(checkpoint: str, results_dir: str, assets: Path = ASSETS) -> 
     if path.stat().st_size > MAX_BYTES:
         raise ShippedColorizerError(f"{path} is {path.stat().st_size} bytes, over {MAX_BYTES}")
     with open(os.path.join(results_dir, "table.csv")) as f:
-        rows = [{k: v for k, v in row.items() if v not in ("", None)} for row in csv.DictReader(f)]
+        rows = [{k: v for k, v in row.items() if v not in ("", None)} for row in csv.DictReader(f)
+                if row["run"] == run["name"] or row["model"] == "-"]  # shipped run, baselines
     manifest = {
         "model": run["model"], "input_size": run["data"]["image_size"],
         "colorspace": registry.get(run["model"]).colorspace,
@@ -193,6 +197,9 @@ def export_shipped(checkpoint: str, results_dir: str, assets: Path = ASSETS) -> 
         "decoder_parameters": int(sum(a.size for a in arrays.values())),
         "dtype": "float16", "file": DECODER_FILE, "bytes": path.stat().st_size,
         "command": saved["command"], "git_commit": _git_commit(),
+        "run": run["name"], "init_from": run.get("init_from"),
+        "training": [{k: r[k] for k in ("name", "epochs", "learning_rate", "init_from")}
+                     | {"data": r["data"]["label"]} for r in runs],
         "data": run["data"], "loss": run["loss"], "epochs": run["epochs"],
         "batch_size": run["batch_size"], "learning_rate": run["learning_rate"],
         "trained": saved["environment"].get("date"),
