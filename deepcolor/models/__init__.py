@@ -8,6 +8,7 @@ from deepcolor.models.registry import ModelSpec, build, get, names, register  # 
 # import). A NEW FAMILY FILE IS ADDED HERE, in both lines; tests/test_models_registry.py
 # fails if a file in deepcolor/models/ that registers models is missing from FAMILIES.
 from deepcolor.models import (deepcolor003, dilated_unet, koalarization,  # noqa: E402
-                              unet_cnn_cgan, unet_colorspace)
+                              pretrained_colorizer, unet_cnn_cgan, unet_colorspace)
 
-FAMILIES = (koalarization, unet_colorspace, unet_cnn_cgan, deepcolor003, dilated_unet)
+FAMILIES = (koalarization, unet_colorspace, unet_cnn_cgan, deepcolor003, dilated_unet,
+            pretrained_colorizer)

@@ -48,6 +48,10 @@ class RunConfig:
     `paper` holds the report's own numbers for this row, keyed by our metric names
     (e.g. {"mse": 0.0105}); the table puts each beside ours.
 
+    `checkpoint`: "last" (what the reports did: a fixed number of epochs) or "best" (the
+    epoch with the lowest validation loss); the other is scored too ("<metric>@best" /
+    "<metric>@last").
+
     `trainer`: "supervised" (model.fit on `loss`) or "cgan" (deepcolor.gan: `model`
     is the generator, `trainer_options` may set discriminator, l1_weight, epsilon,
     d_learning_rate). `init_from`: the name of an EARLIER run of the same experiment
@@ -68,6 +72,7 @@ class RunConfig:
     trainer: str = "supervised"
     trainer_options: Dict = dataclasses.field(default_factory=dict)
     init_from: Optional[str] = None
+    checkpoint: str = "last"  # scored and exported: "last" epoch, or "best" on validation
 
 
 @dataclasses.dataclass

@@ -26,7 +26,9 @@ from deepcolor.train import data as data_lib
 from deepcolor.train.config import BackboneConfig, RunConfig, colorspace_of
 
 SPLITS = data_lib.SPLITS
-_LOSSES = {"mse": "mse", "l1": "mae", "mae": "mae"}
+HUBER_DELTA = 1 / 16  # on ab / 128: quadratic below 8 ab units, L1-like (less greying) above
+_LOSSES = {"mse": "mse", "l1": "mae", "mae": "mae",
+           "huber": keras.losses.Huber(delta=HUBER_DELTA, name="huber")}
 TRAINERS = ("supervised", "cgan")
 GRID_IMAGES = 8
 WHITE = 0.9  # an RGB pixel with every channel at least this is "white" (report 002, 4.1)
@@ -69,6 +71,9 @@ def model_options(run: RunConfig, spec, embedding_dim: Optional[int] = None) -> 
 def build_model(run: RunConfig, spec, strategy, jit_compile: bool,
                 embedding_dim: Optional[int] = None):
     """The compiled model to fit: a registered model, or a cGAN around it (train.gan)."""
+    if run.checkpoint not in ("last", "best"):
+        raise UsageError(f"run {run.name!r}: checkpoint must be 'last' or 'best', not "
+                         f"{run.checkpoint!r}")
     if run.trainer not in TRAINERS:
         raise UsageError(f"run {run.name!r}: unknown trainer {run.trainer!r}; choose one of "
                          f"{', '.join(TRAINERS)}")
@@ -187,13 +192,19 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
         raise FloatingPointError(f"run {run.name!r} stopped: loss became NaN or infinite; {where}")
 
     history = _read_history(history_path)
-    results, samples = evaluate(net, datasets["test"], colorspace)
-    if os.path.exists(best):  # the checkpoint best on validation, scored on the same test split
+    # The run's checkpoint (`run.checkpoint`: the last epoch, or the one best on
+    # validation) is scored and exported; the other is scored too, as "<metric>@last"
+    # or "<metric>@best", on the same test images.
+    use_best = run.checkpoint == "best" and os.path.exists(best)
+    if use_best:
         net.load_weights(best)
-        at_best, _ = evaluate(net, datasets["test"], colorspace)
-        results.update({f"{k}@best": v for k, v in at_best.items()})
+    results, samples = evaluate(net, datasets["test"], colorspace)
+    if os.path.exists(best):
+        net.load_weights(last if use_best else best)
+        other, _ = evaluate(net, datasets["test"], colorspace)
+        results.update({f"{k}@{'last' if use_best else 'best'}": v for k, v in other.items()})
         results["best_epoch"] = callbacks_lib.best_epoch(history_path)
-        net.load_weights(last)
+        net.load_weights(best if use_best else last)
     for key in ("loss", "val_loss"):
         if key in history and len(history[key]):
             results[f"final_{key}"] = float(history[key][-1])

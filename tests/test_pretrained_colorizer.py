@@ -1,0 +1,113 @@
+"""The shipped colorizer: model `effnet_unet`, its shipped decoder, colorize_image, the smoke preset."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from deepcolor import pretrained
+from deepcolor.colorspaces import rgb_to_lab
+from deepcolor.models import registry
+from deepcolor.train import runner
+from experiments import pretrained_colorizer as experiment
+
+
+@pytest.mark.parametrize("size", [64, 96])
+def test_model_builds_at_multiples_of_32(size):
+    model = registry.build("effnet_unet", input_size=size, weights=None)
+    gray = np.random.uniform(-1, 1, (2, size, size, 1)).astype("float32")
+    ab = model(gray, training=False)
+    assert tuple(ab.shape) == (2, size, size, 2)
+    assert ab.dtype.name == "float32"
+    assert np.all(np.abs(np.asarray(ab)) <= 1.0)
+    # Only the decoder trains: the encoder is frozen.
+    assert all(not w.path.startswith("encoder") for w in model.trainable_weights)
+    assert 0 < sum(int(np.prod(w.shape)) for w in model.trainable_weights) < model.count_params()
+
+
+def test_model_rejects_sizes_not_multiple_of_32():
+    with pytest.raises(ValueError, match="multiple of 32"):
+        registry.build("effnet_unet", input_size=80, weights=None)
+
+
+def test_shipped_weights_fit_the_manifest_architecture():
+    path = pretrained.ASSETS / pretrained.DECODER_FILE
+    assert path.exists() and path.stat().st_size < 5 * 1024 * 1024
+    manifest = pretrained.read_manifest()
+    arrays = pretrained.read_decoder()
+    assert all(a.dtype == np.float16 for a in arrays.values())
+    model = registry.build(manifest["model"], input_size=manifest["input_size"], weights=None)
+    gray = np.linspace(-1, 1, manifest["input_size"] ** 2, dtype="float32").reshape(
+        1, manifest["input_size"], manifest["input_size"], 1)
+    before = model.predict(gray, verbose=0)
+    assigned = pretrained.assign_decoder(model, arrays)
+    expected = {name: [list(w.shape) for w in model.get_layer(name).weights]
+                for name in manifest["decoder_layers"]}
+    assert expected == manifest["decoder_layers"]
+    assert assigned == len(arrays) == sum(len(v) for v in expected.values())
+    after = model.predict(gray, verbose=0)
+    assert not np.allclose(before, after)  # the weights changed what the model does
+    names = {row["run"] for row in manifest["test_metrics"]}
+    assert experiment.RUN in names and experiment.NO_COLOUR in names
+
+
+def test_missing_decoder_weights_are_one_clear_error():
+    model = registry.build("effnet_unet", input_size=64, weights=None)
+    arrays = pretrained.decoder_arrays(model)
+    arrays.pop(sorted(arrays)[0])
+    with pytest.raises(pretrained.ShippedColorizerError, match="missing"):
+        pretrained.assign_decoder(model, arrays)
+
+
+@pytest.fixture(scope="module")
+def shipped_model():
+    return pretrained.load_shipped_colorizer(input_size=64, weights=None)  # fast: random encoder
+
+
+@pytest.mark.parametrize("shape", [(45, 70), (45, 70, 1), (37, 29, 3)])
+def test_colorize_image_keeps_size_and_lightness(shipped_model, shape):
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, size=shape[:2] + (1,), dtype=np.uint8)  # smooth-ish gray
+    image = np.repeat(image, shape[2], axis=-1) if len(shape) == 3 else image[..., 0]
+    if len(shape) == 3 and shape[2] == 3:
+        image = rng.integers(0, 256, size=shape, dtype=np.uint8)
+    out = pretrained.colorize_image(image, model=shipped_model)
+    assert out.dtype == np.uint8 and out.shape == shape[:2] + (3,)
+    rgb_in = image if image.ndim == 3 and image.shape[-1] == 3 else \
+        np.repeat(image.reshape(shape[:2] + (1,)), 3, axis=-1)
+    l_in = np.asarray(rgb_to_lab(rgb_in))[..., 0]
+    l_out = np.asarray(rgb_to_lab(out))[..., 0]
+    assert np.percentile(np.abs(l_out - l_in), 95) < 2.0  # L levels, 0-100
+
+
+@pytest.mark.parametrize("bad", [np.zeros((8, 8), np.float32), np.zeros((8, 8, 4), np.uint8),
+                                 np.zeros((8,), np.uint8)])
+def test_colorize_image_bad_input_is_one_line(shipped_model, bad):
+    with pytest.raises(ValueError) as err:
+        pretrained.colorize_image(bad, model=shipped_model)
+    assert "\n" not in str(err.value)
+
+
+def test_smoke_preset_runs_and_exports(tmp_path):
+    argv = ["--preset", "smoke", "--results-dir", str(tmp_path / "results"),
+            "--runs-dir", str(tmp_path / "runs")]
+    assert runner.main(experiment.EXPERIMENT, argv) == 0
+    out = tmp_path / "results" / "pretrained_colorizer" / "smoke"
+    rows = (out / "table.csv").read_text()
+    assert experiment.RUN in rows and experiment.NO_COLOUR in rows and "mean ab" in rows
+    assert len(json.loads((out / "verdicts.json").read_text())) == len(experiment.CLAIMS)
+    # The export writes the decoder and a manifest; loading them reproduces the model.
+    assets = tmp_path / "assets"
+    checkpoint = experiment.checkpoint_of(str(out))
+    pretrained.export_shipped(checkpoint, str(out), assets=assets)
+    manifest = pretrained.read_manifest(assets)
+    assert manifest["input_size"] == 32 and manifest["test_metrics"]
+    trained = registry.build("effnet_unet", input_size=32, weights=None)
+    trained.load_weights(checkpoint)
+    loaded = pretrained.load_shipped_colorizer(weights=None, assets=assets)
+    # Same random-encoder init needs the same seed: copy the encoder, compare the decoder.
+    loaded.get_layer("encoder").set_weights(trained.get_layer("encoder").get_weights())
+    gray = np.random.uniform(-1, 1, (2, 32, 32, 1)).astype("float32")
+    np.testing.assert_allclose(loaded.predict(gray, verbose=0), trained.predict(gray, verbose=0),
+                               atol=2e-2)
+    assert os.path.getsize(assets / pretrained.DECODER_FILE) < pretrained.MAX_BYTES
