@@ -122,7 +122,7 @@ def checkpoint_of(results_dir: str) -> str:
 
 def ship(results_dir: str, results_root: str = "results", config=None) -> str:
     """Write deepcolor/assets/ (decoder weights + manifest) from a finished default run."""
-    from deepcolor import pretrained
+    from deepcolor.serving import pretrained
 
     if config is not None and config.preset != "default":
         return "(only the default preset is shipped)"

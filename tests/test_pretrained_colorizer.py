@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from deepcolor import pretrained
+from deepcolor.serving import pretrained
 from deepcolor.colorspaces import rgb_to_lab
 from deepcolor.models import registry
 from deepcolor.train import runner

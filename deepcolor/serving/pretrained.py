@@ -1,6 +1,6 @@
 """The colorizer that ships with the package: load it, colorize a picture of any size.
 
-    from deepcolor.pretrained import load_shipped_colorizer, colorize_image
+    from deepcolor.serving.pretrained import load_shipped_colorizer, colorize_image
     model = load_shipped_colorizer()            # Keras model: L in [-1, 1] -> ab / 128
     rgb = colorize_image(gray_or_rgb_uint8)     # uint8 RGB, the input's size
 
@@ -26,7 +26,7 @@ from typing import Optional
 
 import numpy as np
 
-ASSETS = Path(__file__).resolve().parent / "assets"
+ASSETS = Path(__file__).resolve().parents[1] / "assets"  # deepcolor/assets, shipped in the package
 DECODER_FILE = "colorizer_decoder.weights.npz"
 MANIFEST_FILE = "colorizer_manifest.json"
 MODEL_NAME = "effnet_unet"
