@@ -7,7 +7,7 @@ Both sides do the same work per image, into the Lab model input and target:
 
 * tf.data (the suite, as `deepcolor.train.data` uses it): `data_pipelines.load_images(...,
   as_uint8=True)` (read, decode, resize, cache as uint8) then `encode_batches(...,
-  "lab", 32, shuffle=True)`, consumed in Python as `model.fit` would. Epoch 1 fills
+  encoder("lab"), 32, shuffle=True)`, consumed in Python as `model.fit` would. Epoch 1 fills
   the cache; epoch 2 reads it ("cached"). The XLA compile of the encode for full
   batches, once per process, is timed apart ("encode compile s"). The
   "before" column is the previous design, float conversion per image before the
@@ -136,12 +136,12 @@ def measure(source: str, label: str, size: int, limit: int, loop_limit: int,
     # reported apart. The last, partial batch still compiles inside epoch 1.
     compile_s = common.timed(lambda: consume(data_pipelines.encode_batches(
         tf.data.Dataset.from_tensors(tf.zeros([size, size, 3], tf.uint8)).repeat(BATCH),
-        "lab", BATCH, shuffle=False)))
+        _enc("lab"), BATCH, shuffle=False)))
     first = common.timed(lambda: consume(batches))
     cached = min(common.timed(lambda: consume(batches)) for _ in range(2))
     # Before: the same cache, converted to float image by image ahead of the shuffle.
     per_image = data_pipelines.encode_batches(images.map(ops.to_unit_float, num_parallel_calls=AUTOTUNE),
-                                              "lab", BATCH, shuffle=True)
+                                              _enc("lab"), BATCH, shuffle=True)
     consume(per_image)  # compiles the float encode
     before = min(common.timed(lambda: consume(per_image)) for _ in range(2))
     loop_paths = paths[:loop_limit]
