@@ -75,9 +75,12 @@ def train_all(config: ExperimentConfig, run_root: str, strategy, jit_compile: bo
             log(f"{tag}: {run.model} on {run.data.source}, {run.data.image_size}px, "
                 f"{run.epochs} epochs, batch {run.batch_size}")
             init = None
-            if run.init_from:  # an earlier run's final weights, same seed (check_init_from)
+            if run.init_from:  # an earlier run's kept weights, same seed (check_init_from)
                 earlier = results[run.init_from][-1]
+                kept = next(r.checkpoint for r in config.runs if r.name == run.init_from)
                 init = os.path.join(earlier.run_dir, "checkpoint.weights.h5")
+                if kept == "best" and os.path.exists(os.path.join(earlier.run_dir, "best.weights.h5")):
+                    init = os.path.join(earlier.run_dir, "best.weights.h5")
             result = loop.train_run(run, folder, seed=seed, strategy=strategy,
                                     jit_compile=jit_compile, log=log, init_weights=init)
             np.savez_compressed(os.path.join(folder, "samples.npz"), **result.samples)
