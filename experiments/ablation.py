@@ -1,0 +1,123 @@
+"""Why does no leaderboard model beat "no colour"? An ablation on real photos (issue 13).
+
+    python -m experiments.ablation            # default preset, offline
+
+Beyond the five reports: the leaderboard's models, trained as the reports train them
+(MSE, a fixed number of epochs, no augmentation, random or no encoder), colorize held-
+out photos worse than leaving them gray. This experiment changes one factor at a time,
+on the same photos test split, against the two untrained baselines:
+
+* the checkpoint: the last epoch vs the epoch best on validation (every run scores
+  both: the table's columns are the last epoch, `<metric>@best` in the CSV the best);
+* augmentation: random crops and flips each epoch vs the same 290 photos every epoch;
+* a pretrained encoder: the shipped recipe's EfficientNet-Lite0 (ImageNet) vs the same
+  network randomly initialised;
+* the loss: Huber (delta 8 ab units) vs MSE on ab / 128 (MSE pulls towards the mean,
+  i.e. towards gray, where colours are ambiguous);
+* the amount of data: all 290 training photos vs half of them.
+
+Not measured here: a classification loss over quantised ab with class rebalancing
+(Zhang et al. 2016), and model width (effnet_unet has one decoder width).
+
+Presets:
+* ``default``: photos at 64 px, 20 epochs, batch 16, Adam 1e-3, seed 0, one run per
+  variant (each run's row is one seed: read differences under about 0.3 CIEDE2000 as
+  noise). Run time: see the table's machine line.
+"""
+from __future__ import annotations
+
+import dataclasses
+import sys
+
+from deepcolor.errors import UsageError
+from deepcolor.train import claims, runner
+from deepcolor.train.config import BackboneConfig, DataConfig, ExperimentConfig, RunConfig
+from deepcolor.train.experiment import Experiment
+from experiments import leaderboard
+
+PRESETS = {"default": "7 variants (checkpoint, augmentation, pretrained encoder, loss, data "
+                      "size) on photos at 64px, 20 epochs, + 2 baselines (offline)"}
+NO_COLOUR = leaderboard.BASELINES["no colour"]
+REPORT_STYLE = "report-style U-Net (unet004_model1), MSE"
+RECIPE = "EfficientNet-Lite0 U-Net, Huber, augmented"
+
+
+def _runs() -> list:
+    photos = DataConfig(source="photos", image_size=64, label="photos at 64px")
+    augmented = dataclasses.replace(photos, augment=True)
+    half = dataclasses.replace(augmented, train_limit=145)
+    imagenet = BackboneConfig(arch="efficientnet_lite0", weights="imagenet")
+    random_init = BackboneConfig(arch="efficientnet_lite0", weights=None)
+    common = dict(batch_size=16, epochs=20, learning_rate=1e-3)
+    return [
+        RunConfig(REPORT_STYLE, "unet004_model1", photos, loss="mse", **common),
+        RunConfig(f"{REPORT_STYLE}, augmented", "unet004_model1", augmented, loss="mse", **common),
+        RunConfig(RECIPE, "effnet_unet", augmented, loss="huber", backbone=imagenet, **common),
+        RunConfig(f"{RECIPE}, random encoder", "effnet_unet", augmented, loss="huber",
+                  backbone=random_init, **common),
+        RunConfig(f"{RECIPE}, MSE instead of Huber", "effnet_unet", augmented, loss="mse",
+                  backbone=imagenet, **common),
+        RunConfig(f"{RECIPE}, not augmented", "effnet_unet", photos, loss="huber",
+                  backbone=imagenet, **common),
+        RunConfig(f"{RECIPE}, half the photos", "effnet_unet", half, loss="huber",
+                  backbone=imagenet, **common),
+    ]
+
+
+def _claims() -> list:
+    """The questions, as claims (one seed each: they come out undecided, pointing a way)."""
+    return [
+        claims.Better("the report-style model beats no colour (CIEDE2000)",
+                      [(REPORT_STYLE, NO_COLOUR)], "ciede2000"),
+        claims.Better("the shipped recipe beats no colour (CIEDE2000)", [(RECIPE, NO_COLOUR)],
+                      "ciede2000"),
+        claims.Better("the pretrained encoder helps", [(RECIPE, f"{RECIPE}, random encoder")],
+                      "ciede2000"),
+        claims.Better("Huber beats MSE", [(RECIPE, f"{RECIPE}, MSE instead of Huber")], "ciede2000"),
+        claims.Better("augmentation helps", [(RECIPE, f"{RECIPE}, not augmented")], "ciede2000"),
+        claims.Better("more data helps", [(RECIPE, f"{RECIPE}, half the photos")], "ciede2000"),
+    ]
+
+
+def get_config(preset: str) -> ExperimentConfig:
+    if preset != "default":
+        raise UsageError(f"unknown preset {preset!r}")
+    return ExperimentConfig(
+        "ablation", preset, "beyond", "Ablation: what moves a colorizer past 'no colour'",
+        _runs(), claims=_claims(),
+        stand_in="photos at 64 px (our question, not a report's)",
+        expected_runtime="about 30 minutes on a quiet 2-core CPU",
+        notes=["Ranked by CIEDE2000 (lower is better) against the two baselines, on the photos "
+               "test split (36 photos).",
+               "Each row is its last epoch; `ciede2000@best` etc. in table.csv / the runs' "
+               "result.json score the epoch best on validation (the checkpoint factor)."])
+
+
+def baseline_rows(config: ExperimentConfig) -> list:
+    return leaderboard.baseline_rows(config)
+
+
+def observations(results, config) -> list:
+    """Each variant's CIEDE2000 at its last and its best-on-validation epoch, and the gap
+    to no colour."""
+    gray = next(row for row in baseline_rows(config) if row["run"] == NO_COLOUR)
+    lines = []
+    for run in config.runs:
+        per_seed = results.get(run.name) or []
+        if not per_seed:
+            continue
+        m = per_seed[0].metrics
+        best = m.get("ciede2000@best")
+        lines.append(f"{run.name}: CIEDE2000 {m['ciede2000']:.2f} last epoch"
+                     + (f", {best:.2f} at the best-on-validation epoch {m.get('best_epoch')}"
+                        if best is not None else "")
+                     + f" (no colour {gray['ciede2000']:.2f}); colourfulness "
+                       f"{m['colorfulness']:.1f} of the truth's {m['colorfulness_true']:.1f}")
+    return lines
+
+
+EXPERIMENT = Experiment("ablation", "experiments.ablation", __doc__.split("\n\n")[0], PRESETS,
+                        get_config, baseline_rows=baseline_rows, observations=observations)
+
+if __name__ == "__main__":
+    sys.exit(runner.main(EXPERIMENT))
