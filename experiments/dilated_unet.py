@@ -42,6 +42,8 @@ PRESETS = {
                "seed 7 (offline; ~7 min on a 2-core CPU)",
     "paper": "report 004: MIRFLICKR-25K minus grayscale, 8000/1000, 320px, batch 128, "
              "120 epochs, Adam 1e-3, seed 7 (needs the data; hours on a GPU)",
+    "gpu": "models 1-3 on photos minus gray at the report's 320px, random crops + flips, "
+           "60 epochs, batch 32, seeds 7, 8, 9 (about 5 min on one H100, estimated)",
 }
 MODELS = {"model 1": "unet004_model1", "model 2": "unet004_model2", "model 3": "unet004_model3"}
 SEED = 7
@@ -75,6 +77,16 @@ def get_config(preset: str) -> ExperimentConfig:
                      "10 epochs, batch 32 instead of 120 epochs, batch 128",
             expected_runtime="about 7 minutes on a shared 2-core CPU",
             notes=["A smoke-scale run; the report shows curves and pictures, no numbers."])
+    if preset == "gpu":
+        data = DataConfig(source="photos", image_size=320, drop_grayscale=True, augment=True,
+                          label="photos minus gray at 320px (stand-in for MIRFLICKR-25K)")
+        return ExperimentConfig(
+            "dilated_unet", preset, "004", "Report 004: models 1-3 (depth, skips, dilation)",
+            _runs(data, 32, 60), seed=SEED, seeds=[7, 8, 9], claims=CLAIMS,
+            stand_in="photos (290 train photos, split by photo) for MIRFLICKR-25K's 8000, at the "
+                     "report's 320 px; 60 epochs of random crops, batch 32",
+            expected_runtime="about 5 minutes on one H100 (estimated)",
+            notes=["Sized for one prepared GPU call (benchmarks/gpu_run.sh) under KERAS_BACKEND=jax; its run time is estimated from measured img/s, not yet run: no GPU was lent when it was written."])
     if preset == "paper":
         data = DataConfig(source=f"folder:{os.path.join(data_dir(), 'mirflickr25k')}",
                           image_size=320, drop_grayscale=True, train_limit=8000,
