@@ -52,6 +52,24 @@ if os.environ.get("TINY_EPOCH_SLEEP"):
 
     keras.Model.fit = _slow_fit
 
+class _PoisonWeights(keras.callbacks.Callback):
+    """Makes every weight NaN at the start of epoch TINY_NAN_AT_EPOCH (0-based)."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == int(os.environ["TINY_NAN_AT_EPOCH"]):
+            for variable in self.model.trainable_variables:
+                variable.assign(variable * float("nan"))
+
+
+if os.environ.get("TINY_NAN_AT_EPOCH"):
+    _fit_before_poison = keras.Model.fit
+
+    def _poisoned_fit(self, *args, callbacks=None, **kwargs):
+        return _fit_before_poison(self, *args, callbacks=list(callbacks or []) + [_PoisonWeights()],
+                                  **kwargs)
+
+    keras.Model.fit = _poisoned_fit
+
 if os.environ.get("TINY_EXPORT_SLEEP"):
     # Pause before the export (after the last epoch and the evaluation), announcing it
     # with a marker file, so that a test can kill the run there.

@@ -96,7 +96,10 @@ def main(experiment: Experiment, argv=None) -> int:
     """Command-line entry of an experiment; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     command = f"python -m {experiment.module} " + " ".join(shlex.quote(a) for a in argv)
-    args = args_lib.parser(experiment).parse_args(argv)
+    try:  # misuse of an option: one line and status 2, before any data loads
+        args = args_lib.parser(experiment).parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
     log = lambda msg: print(msg, flush=True)  # noqa: E731
     try:
         config = replace_in_runs(experiment.config(args.preset), epochs=args.epochs,
