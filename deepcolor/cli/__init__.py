@@ -31,9 +31,8 @@ def main(argv=None) -> int:
         print(_usage())
         return 0
     if argv[0] in ("-V", "--version"):
-        from deepcolor import __version__
-
-        print(f"deepcolor {__version__}")
+        # The package (deepcolor/__init__.py) is imported already, as this module's parent.
+        print(f"deepcolor {sys.modules['deepcolor'].__version__}")
         return 0
     name, rest = argv[0], argv[1:]
     if name not in SUBCOMMANDS:

@@ -7,8 +7,8 @@ MODEL: a `.keras` file, a run folder holding one (deepcolor/serving/api.py), or
 nothing for the shipped colorizer. `savedmodel` takes uint8 images of any size;
 `tflite` and `onnx` take uint8 (1, S, S, channels) at the model's size S and return
 uint8 (1, S, S, 3) (deepcolor/serving/export.py). `--fp16` / `--int8` quantize the
-TFLite model (the TFLite converter's optimizations; int8 is calibrated on synthetic
-images). ONNX needs the optional `tf2onnx` package (`pip install 'deepcolor[onnx]'`).
+TFLite model's weights (the TFLite converter's optimizations; `export_tflite` says
+why activations stay float). ONNX needs the optional `tf2onnx` package (`pip install 'deepcolor[onnx]'`).
 The default `--out` is `<model name>[_fp16|_int8].<ext>` in the current folder; an
 existing one is refused unless `--overwrite`, before the model loads.
 """
@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--to", required=True, choices=list(TARGETS), help="what to write")
     quant = parser.add_mutually_exclusive_group()
     quant.add_argument("--fp16", action="store_true", help="TFLite: float16 weights")
-    quant.add_argument("--int8", action="store_true", help="TFLite: 8-bit weights, activations")
+    quant.add_argument("--int8", action="store_true", help="TFLite: 8-bit weights")
     parser.add_argument("--out", type=Path, help="output file or folder")
     parser.add_argument("--channels", type=int, choices=(1, 3), default=1,
                         help="tflite / onnx input channels (default 1: gray)")
