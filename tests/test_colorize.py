@@ -92,11 +92,12 @@ def test_compare_strips(tmp_path, model_file):
     out = tmp_path / "out"
     assert colorize.main([str(gray), str(colour), "--model", model_file, "--out", str(out),
                           "--compare"]) == 0
-    assert _size(out / "g_compare.png") == (60, 20)  # gray | colorized
-    assert _size(out / "c_compare.png") == (90, 20)  # gray | colorized | original
+    band = _size(out / "g_compare.png")[1] - 20  # the caption band over the panels
+    assert band > 0 and _size(out / "g_compare.png") == (60, 20 + band)  # gray | colorized
+    assert _size(out / "c_compare.png") == (90, 20 + band)  # gray | colorized | original
     assert _size(out / "c.png") == (30, 20)
     strip = np.asarray(Image.open(out / "c_compare.png"))
-    np.testing.assert_array_equal(strip[:, 30:60], np.asarray(Image.open(out / "c.png")))
+    np.testing.assert_array_equal(strip[band:, 30:60], np.asarray(Image.open(out / "c.png")))
 
 
 def test_formats_and_batching_agree(tmp_path, model_file):
@@ -140,7 +141,7 @@ def test_clashing_output_names_fail(tmp_path, model_file, capsys):
     (["--model", "MODEL", "--out", "o"], "no inputs"),
     (["missing.jpg", "--model", "MODEL", "--out", "o"], "input not found"),
     (["in.jpg", "--model", "MODEL", "--out", "o", "--batch-size", "0"], "at least 1"),
-    (["in.jpg", "--out", "o"], "required"),
+    (["in.jpg", "--model", "MODEL", "--out", "in.jpg"], "not a folder"),
     (["empty_dir", "--model", "MODEL", "--out", "o"], "no images"),
     (["in.jpg", "--model", "in.jpg", "--out", "o"], "cannot load model"),
 ])

@@ -1,7 +1,8 @@
 """The `deepcolor` command: one subcommand per module, each with its own `main(argv)`.
 
     deepcolor models     list every registered model (deepcolor.cli.models)
-    deepcolor colorize   colorize photos with a trained model (deepcolor.cli.colorize)
+    deepcolor colorize   colorize photos (deepcolor.cli.colorize)
+    deepcolor export     export a model to SavedModel, TFLite or ONNX (deepcolor.cli.export)
     deepcolor turing     run or score a "real or colorized?" study (deepcolor.cli.turing)
 """
 from __future__ import annotations
@@ -11,13 +12,15 @@ import sys
 
 SUBCOMMANDS = {
     "models": ("deepcolor.cli.models", "list every registered model"),
-    "colorize": ("deepcolor.cli.colorize", "colorize photos with a trained model"),
+    "colorize": ("deepcolor.cli.colorize", "colorize photos (the shipped model by default)"),
+    "export": ("deepcolor.cli.export", "export a model to SavedModel, TFLite or ONNX"),
     "turing": ("deepcolor.cli.turing", "run or score a 'real or colorized?' study"),
 }
 
 
 def _usage() -> str:
-    lines = ["usage: deepcolor {" + ",".join(SUBCOMMANDS) + "} [options]", ""]
+    lines = ["usage: deepcolor {" + ",".join(SUBCOMMANDS) + "} [options]",
+             "       deepcolor --version", ""]
     lines += [f"  {name:<10} {help_}" for name, (_, help_) in SUBCOMMANDS.items()]
     return "\n".join(lines)
 
@@ -26,6 +29,10 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help"):
         print(_usage())
+        return 0
+    if argv[0] in ("-V", "--version"):
+        # The package (deepcolor/__init__.py) is imported already, as this module's parent.
+        print(f"deepcolor {sys.modules['deepcolor'].__version__}")
         return 0
     name, rest = argv[0], argv[1:]
     if name not in SUBCOMMANDS:

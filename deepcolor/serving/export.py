@@ -33,19 +33,25 @@ METADATA_NAME = "deepcolor.json"
 _FORMAT = "deepcolor-colorizer"
 
 
-def _metadata(colorizer: Colorizer) -> dict:
-    return {"format": _FORMAT, "version": 1, "model_name": colorizer.model.name,
+def _metadata(colorizer: Colorizer, provenance: Optional[dict] = None) -> dict:
+    """`provenance` (optional): where the model comes from, e.g. {"experiment": ...,
+    "preset": "smoke", "stand_in": "24 synthetic images"}; `deepcolor colorize` warns
+    when the preset is "smoke" or a stand-in is named."""
+    data = {"format": _FORMAT, "version": 1, "model_name": colorizer.model.name,
             "colorspace": colorizer.colorspace.to_config(), "input_size": colorizer.input_size,
             "signature": {"inputs": "images: uint8 (B, H, W, 1..4)",
                           "outputs": "colorized: uint8 (B, H, W, 3)"}}
+    if provenance:
+        data["provenance"] = dict(provenance)
+    return data
 
 
 def _write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, indent=2) + "\n")
 
 
-def export_saved_model(model: keras.Model, colorspace, path,
-                       input_size: Optional[int] = None) -> Path:
+def export_saved_model(model: keras.Model, colorspace, path, input_size: Optional[int] = None,
+                       provenance: Optional[dict] = None) -> Path:
     """Write a SavedModel colorizing uint8 images of any size; returns its directory."""
     colorizer = Colorizer(model, colorspace, input_size)
     path = Path(path)
@@ -53,19 +59,20 @@ def export_saved_model(model: keras.Model, colorspace, path,
                         signatures={"serving_default": colorizer.serve.get_concrete_function()})
     # Loaders ignore unknown files in assets/, and the JSON travels with the directory.
     (path / "assets").mkdir(exist_ok=True)
-    _write_json(path / "assets" / METADATA_NAME, _metadata(colorizer))
+    _write_json(path / "assets" / METADATA_NAME, _metadata(colorizer, provenance))
     return path
 
 
 def save_keras_with_metadata(model: keras.Model, colorspace, path,
-                             input_size: Optional[int] = None) -> Path:
+                             input_size: Optional[int] = None,
+                             provenance: Optional[dict] = None) -> Path:
     """Save `model` as `.keras` and its colour space and size as `<path>.json`."""
     path = Path(path)
     if path.suffix != ".keras":
         raise ValueError(f"{path}: a Keras model file must end in .keras")
     colorizer = Colorizer(model, colorspace, input_size)  # validates before writing
     model.save(path)
-    _write_json(path.with_name(path.name + ".json"), _metadata(colorizer))
+    _write_json(path.with_name(path.name + ".json"), _metadata(colorizer, provenance))
     return path
 
 
@@ -78,6 +85,15 @@ def _read_sidecar(path: Path) -> dict:
             if "colorspace" in data:
                 return data
     return {}
+
+
+def read_metadata(path) -> dict:
+    """The deepcolor JSON of a SavedModel directory or a `.keras` file ({} if none)."""
+    path = Path(path)
+    if path.is_dir():
+        meta = path / "assets" / METADATA_NAME
+        return json.loads(meta.read_text()) if meta.is_file() else {}
+    return _read_sidecar(path)
 
 
 class SavedModelColorizer:
@@ -125,20 +141,62 @@ def load_for_inference(path, colorspace=None, input_size: Optional[int] = None):
     raise ValueError(f"{path}: not a SavedModel directory or a .keras file")
 
 
+QUANTIZATIONS = (None, "fp16", "int8")
+
+
 def export_tflite(model: keras.Model, colorspace, path, input_size: Optional[int] = None,
-                  channels: int = 1) -> Path:
+                  channels: int = 1, quantize: Optional[str] = None) -> Path:
     """Write a TFLite model for uint8 (1, S, S, `channels`) -> uint8 (1, S, S, 3).
 
     TFLite wants static shapes, so this version takes images already at the model
     size S; resizing a photo to S x S and back is the caller's job on device.
+    `quantize`: None (float32), "fp16" (weights stored as float16, half the size) or
+    "int8" (the converter's dynamic-range quantization: weights in 8 bits, a quarter
+    of the size; activations stay float). Full-integer int8 with a representative
+    dataset was tried and rejected: it quantizes the Lab <-> RGB conversion inside the
+    graph too, and a test model's colours moved by 21 levels on average (up to 215).
     """
+    if quantize not in QUANTIZATIONS:
+        raise ValueError(f"quantize must be one of {QUANTIZATIONS}, not {quantize!r}")
     colorizer = Colorizer(model, colorspace, input_size)
     function = colorizer.fixed_size_function(channels)
     # No trackable object: with one, TF 2.21 converts through a SavedModel and binds
     # the Keras 3 variables wrongly (garbage weights); without, they are frozen in.
     converter = tf.lite.TFLiteConverter.from_concrete_functions([function])
+    if quantize is not None:
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if quantize == "fp16":
+        converter.target_spec.supported_types = [tf.float16]
     path = Path(path)
     path.write_bytes(converter.convert())
+    return path
+
+
+def onnx_unavailable() -> Optional[str]:
+    """None if `tf2onnx` imports, else one line saying what to install."""
+    try:
+        import tf2onnx  # noqa: F401
+    except ImportError as error:
+        return (f"ONNX export needs tf2onnx ({error}); install it with "
+                f"pip install 'deepcolor[onnx]' or pip install tf2onnx onnx")
+    return None
+
+
+def export_onnx(model: keras.Model, colorspace, path, input_size: Optional[int] = None,
+                channels: int = 1, opset: int = 17) -> Path:
+    """Write an ONNX model for uint8 (1, S, S, `channels`) -> uint8 (1, S, S, 3), input
+    `images`, output `colorized` (the TFLite contract), with tf2onnx (optional extra)."""
+    problem = onnx_unavailable()
+    if problem:
+        raise RuntimeError(problem)
+    import tf2onnx
+
+    colorizer = Colorizer(model, colorspace, input_size)
+    spec = (tf.TensorSpec([1, colorizer.input_size, colorizer.input_size, channels], tf.uint8,
+                          name="images"),)
+    path = Path(path)
+    tf2onnx.convert.from_function(tf.function(colorizer._colorize), input_signature=spec,
+                                  opset=opset, output_path=str(path))
     return path
 
 

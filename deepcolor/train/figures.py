@@ -6,8 +6,24 @@ from typing import Dict
 import numpy as np
 
 
-def plot_loss_curves(histories: Dict[str, "object"], path: str, title: str) -> None:
-    """One panel per run: training and validation loss per epoch (log scale)."""
+DEFAULT_LOSS_NAME = "MSE (ab / 128)"  # RunConfig's default loss on the Lab target
+
+
+def epoch_ticks(epochs: int) -> list:
+    """Whole-epoch ticks from 1 to about `epochs`: 1 first, then round steps."""
+    from matplotlib.ticker import MaxNLocator
+
+    steps = MaxNLocator(nbins=8, integer=True).tick_values(1, max(epochs, 1))
+    return [1] + [int(t) for t in steps if 1 < t <= epochs]
+
+
+def plot_loss_curves(histories: Dict[str, "object"], path: str, title: str,
+                     loss_name: str = DEFAULT_LOSS_NAME) -> None:
+    """One panel per run: training and validation loss per epoch (log scale).
+
+    No title over the panels (a caption's job): the run's name heads the legend and
+    `title` goes into the PNG's metadata. The y axis names the loss (`loss_name`,
+    e.g. "MSE (ab / 128)"); the x axis counts whole epochs from 1."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -22,17 +38,17 @@ def plot_loss_curves(histories: Dict[str, "object"], path: str, title: str) -> N
             if key in hist and len(hist[key]):
                 ax.plot(hist["epoch"] + 1, hist[key], style, marker="o", ms=3,
                         label="train" if key == "loss" else "validation")
-        ax.set_title(name, fontsize=9)
         ax.set_xlabel("epoch")
-        ax.set_ylabel("loss")
+        ax.set_ylabel(loss_name)
         ax.set_yscale("log")
+        ax.set_xticks(epoch_ticks(len(hist.get("epoch", []))))
+        ax.set_xlim(0.5, max(1, len(hist.get("epoch", []))) + 0.5)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.legend(title=name, fontsize=8, title_fontsize=8)
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
-    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, metadata={"Title": title})
     plt.close(fig)
 
 

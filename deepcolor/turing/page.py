@@ -19,6 +19,7 @@ body { font-family: sans-serif; max-width: 760px; margin: 2em auto; text-align: 
 button { font-size: 1.3em; margin: 0 .5em; padding: .4em 1.2em; }
 .hidden { display: none; }
 #error { color: #b00; }
+.small { font-size: .85em; color: #555; }
 </style></head>
 <body>
 <h1>Real or colorized?</h1>
@@ -39,10 +40,13 @@ button { font-size: 1.3em; margin: 0 .5em; padding: .4em 1.2em; }
 </section>
 <section id="done" class="hidden">
   <h2>Thank you!</h2>
-  <p>You told <span id="correct"></span> of <span id="total"></span> photos apart correctly:
-  turing fraction <b id="turing-fraction"></b> (0.5 is what guessing scores).</p>
-  <p>You took <span id="judged-real"></span> of <span id="colorized"></span> colorized photos
-  for real: public acceptance <b id="public-acceptance"></b>.</p>
+  <p id="spotted-line">You spotted <b id="spotted"></b> of <span id="colorized"></span>
+  colorized photos; the other <span id="judged-real"></span> fooled you.</p>
+  <p>Overall you were right about <span id="correct"></span> of <span id="total"></span> photos
+  (guessing gets about half right).</p>
+  <p class="small">For the study: turing fraction <span id="turing-fraction"></span>,
+  public acceptance <span id="public-acceptance"></span> (the share of colorized photos
+  taken for real).</p>
 </section>
 <p id="error" role="alert"></p>
 <script>
@@ -88,6 +92,7 @@ function finish(score) {
                      "public_acceptance"]) {
     $(key.replace("_", "-")).textContent = score[key];
   }
+  $("spotted").textContent = score.colorized - score.judged_real;
   $("done").classList.remove("hidden");
 }
 

@@ -1,0 +1,149 @@
+"""`deepcolor export`: a colorizer as a SavedModel, a TFLite or an ONNX file.
+
+    deepcolor export [MODEL] --to {savedmodel,tflite,onnx} [--fp16 | --int8]
+                     [--out PATH] [--channels 1|3] [--overwrite]
+
+MODEL: a `.keras` file, a run folder holding one (deepcolor/serving/api.py), or
+nothing for the shipped colorizer. `savedmodel` takes uint8 images of any size;
+`tflite` and `onnx` take uint8 (1, S, S, channels) at the model's size S and return
+uint8 (1, S, S, 3) (deepcolor/serving/export.py). `--fp16` / `--int8` quantize the
+TFLite model's weights (the TFLite converter's optimizations; `export_tflite` says
+why activations stay float). ONNX needs the optional `tf2onnx` package (`pip install 'deepcolor[onnx]'`).
+The default `--out` is `<model name>[_fp16|_int8].<ext>` in the current folder; an
+existing one is refused unless `--overwrite`, before the model loads.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import shutil
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+from deepcolor.errors import UsageError, first_line
+
+PROG = "deepcolor export"
+TARGETS = {"savedmodel": "_savedmodel", "tflite": ".tflite", "onnx": ".onnx"}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse would print usage and exit; we want one line
+        raise UsageError(message)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description=__doc__.splitlines()[0])
+    parser.add_argument("model", nargs="?", help=".keras file or run folder (default: shipped)")
+    parser.add_argument("--to", required=True, choices=list(TARGETS), help="what to write")
+    quant = parser.add_mutually_exclusive_group()
+    quant.add_argument("--fp16", action="store_true", help="TFLite: float16 weights")
+    quant.add_argument("--int8", action="store_true", help="TFLite: 8-bit weights")
+    parser.add_argument("--out", type=Path, help="output file or folder")
+    parser.add_argument("--channels", type=int, choices=(1, 3), default=1,
+                        help="tflite / onnx input channels (default 1: gray)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    return parser
+
+
+def _source(model: Optional[str]):
+    """(keras model, colour space, input size, name) for MODEL, or the shipped colorizer."""
+    from deepcolor.serving.quiet import import_tensorflow
+
+    import_tensorflow()
+    if model is None:
+        from deepcolor.serving import pretrained
+
+        manifest = pretrained.read_manifest()
+        return (pretrained.load_shipped_colorizer(), manifest["colorspace"],
+                manifest["input_size"], manifest["model"])
+    import keras
+
+    import deepcolor.models  # noqa: F401  registers the suite's custom layers
+    from deepcolor.serving.export import read_metadata
+
+    path = Path(model)
+    meta = read_metadata(path)
+    if "colorspace" not in meta:
+        raise UsageError(f"{path}: colour space unknown; the .keras file needs its sidecar "
+                         f"{path.name}.json (written by save_keras_with_metadata)")
+    return (keras.models.load_model(path, compile=False), meta["colorspace"],
+            meta.get("input_size"), meta.get("model_name") or path.stem)
+
+
+def _model_path(model: Optional[str]) -> Optional[str]:
+    if model is None:
+        return None
+    from deepcolor.serving.api import find_model
+
+    path = find_model(model, prefer="keras")
+    if path.suffix != ".keras":
+        raise UsageError(f"{path} is a SavedModel, which cannot be re-exported; give the "
+                         f".keras file saved beside it (a run folder holds both)")
+    return str(path)
+
+
+def _out_path(args, name: str) -> Path:
+    suffix = "_fp16" if args.fp16 else "_int8" if args.int8 else ""
+    out = args.out or Path(name + suffix + TARGETS[args.to])
+    if out.exists() and not args.overwrite:
+        raise UsageError(f"{out} exists (use --overwrite to replace it)")
+    return out
+
+
+def run(argv) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as done:  # --help
+        return int(done.code or 0)
+    if (args.fp16 or args.int8) and args.to != "tflite":
+        raise UsageError("--fp16 and --int8 are for --to tflite")
+    if args.to == "onnx" and importlib.util.find_spec("tf2onnx") is None:
+        raise UsageError("--to onnx needs the tf2onnx package (pip install 'deepcolor[onnx]' "
+                         "or pip install tf2onnx onnx); --to tflite or savedmodel work without")
+    path = _model_path(args.model)
+    if args.out is not None:
+        _out_path(args, "")  # refuse an existing --out before the model loads
+    elif path is None:
+        from deepcolor.serving.pretrained import MODEL_NAME
+
+        _out_path(args, MODEL_NAME)
+    try:
+        keras_model, colorspace, size, name = _source(path)
+    except UsageError:
+        raise
+    except Exception as error:  # a broken file or missing weights: one line
+        raise UsageError(f"cannot load model {args.model or 'shipped'}: {first_line(error)}"
+                         ) from None
+    out = _out_path(args, name)
+    from deepcolor.serving import export
+    from deepcolor.serving.quiet import c_stderr_silenced
+
+    if out.exists() and out.is_dir():
+        shutil.rmtree(out)
+    quantize = "fp16" if args.fp16 else "int8" if args.int8 else None
+    try:
+        with c_stderr_silenced():  # the converters' C++ log lines
+            if args.to == "savedmodel":
+                export.export_saved_model(keras_model, colorspace, out, size)
+            elif args.to == "tflite":
+                export.export_tflite(keras_model, colorspace, out, size, args.channels, quantize)
+            else:
+                export.export_onnx(keras_model, colorspace, out, size, args.channels)
+    except Exception as error:
+        raise UsageError(f"cannot export to {args.to}: {type(error).__name__}: "
+                         f"{first_line(error)}") from None
+    kind = args.to + (f", {quantize}" if quantize else "")
+    print(f"wrote {out} ({kind}, from {args.model or 'the shipped colorizer'})")
+    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    try:
+        return run(sys.argv[1:] if argv is None else list(argv))
+    except UsageError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,155 @@
+"""What `deepcolor colorize` writes: output names, image files, compare strips, progress."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from deepcolor.serving.images import is_gray, luma
+
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
+FORMATS = {"png": ".png", "jpg": ".jpg", "webp": ".webp"}
+DEFAULT_QUALITY = {"jpg": 95, "webp": 90}  # visually lossless for photos at these settings
+# zlib level 1: for a 12 MP photo 0.8 s instead of 4.6 s at PIL's default level 6, and
+# the file was no larger (18.4 vs 19.7 MB; benchmarks/colorize.py, results/benchmarks.md).
+PNG_COMPRESS_LEVEL = 1
+
+
+@dataclasses.dataclass
+class Job:
+    source: Path
+    colorized: Optional[Path]  # None once known to be kept as it is
+    compare: Optional[Path] = None
+
+    def outputs(self) -> List[Path]:
+        return [p for p in (self.colorized, self.compare) if p is not None]
+
+
+def _sources(inputs, out_dir: Path) -> List[Tuple[Path, Path]]:
+    """(file, its path relative to the output folder) for every input image."""
+    sources = []
+    for raw in inputs:
+        path = Path(raw)
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs.sort()
+                # An output folder inside an input folder must not be read back as input.
+                dirs[:] = [d for d in dirs if (Path(root) / d).resolve() != out_dir]
+                for name in sorted(files):
+                    if Path(name).suffix.lower() in IMAGE_EXTENSIONS:
+                        file = Path(root) / name
+                        sources.append((file, file.relative_to(path)))
+        elif path.is_file():
+            sources.append((path, Path(path.name)))  # named explicitly: any extension
+        else:
+            raise FileNotFoundError(f"input not found: {raw}")
+    return sources
+
+
+def plan_jobs(inputs, out_dir: Path, compare: bool, suffix: str = ".png"
+              ) -> Tuple[List[Job], List[Tuple[Path, str]]]:
+    """The jobs for `inputs`, and the inputs refused (output names clash, or an output
+    would replace an input)."""
+    out_dir = out_dir.resolve()
+    sources = _sources(inputs, out_dir)
+    inputs_resolved = {file.resolve(): file for file, _ in sources}
+    jobs, refused, claimed = [], [], {}
+    for file, relative in sources:
+        stem = out_dir / relative.parent / relative.stem
+        job = Job(file, stem.with_name(stem.name + suffix),
+                  stem.with_name(stem.name + "_compare" + suffix) if compare else None)
+        clash = next((claimed[o] for o in job.outputs() if o in claimed), None)
+        victim = next((inputs_resolved[o] for o in job.outputs() if o in inputs_resolved), None)
+        if clash is not None:  # e.g. a.jpg and a.png in one folder
+            refused.append((file, f"output name clashes with {clash}"))
+        elif victim is not None:  # e.g. --out . with PNG inputs: never replace a photo
+            refused.append((file, f"its output would replace the input {victim}; "
+                                  f"choose another --out or --format"))
+        else:
+            claimed.update({o: file for o in job.outputs()})
+            jobs.append(job)
+    return jobs, refused
+
+
+def write_image(path: Path, image: np.ndarray, fmt: str = "png",
+                quality: Optional[int] = None) -> None:
+    """Write atomically, so an interrupted run never leaves a half file that the
+    overwrite protection would then keep."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name("." + path.name + ".part")
+    if fmt == "png":
+        options = {"format": "PNG", "compress_level": PNG_COMPRESS_LEVEL}
+    else:
+        options = {"format": "JPEG" if fmt == "jpg" else "WEBP",
+                   "quality": quality or DEFAULT_QUALITY[fmt]}
+    try:
+        Image.fromarray(image).save(partial, **options)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _font(size: int):
+    try:
+        return ImageFont.load_default(size=size)  # Pillow >= 10.1 with FreeType
+    except (TypeError, OSError, ImportError):
+        return ImageFont.load_default()
+
+
+def label_band(labels: List[str], width: int, panel_height: int) -> np.ndarray:
+    """A white band of black captions, one centred over each of the equal panels."""
+    height = max(14, round(panel_height * 0.06))
+    band = Image.new("RGB", (width, height), "white")
+    draw, font = ImageDraw.Draw(band), _font(max(10, round(height * 0.7)))
+    panel = width / len(labels)
+    for i, text in enumerate(labels):
+        left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+        draw.text((panel * (i + 0.5) - (right - left) / 2, (height - (bottom - top)) / 2 - top),
+                  text, fill="black", font=font)
+    return np.asarray(band)
+
+
+def compare_strip(image: np.ndarray, colorized: np.ndarray) -> np.ndarray:
+    """gray | colorized, and | original when the input had colour, under a caption band
+    naming each panel; uint8 (band + H, k W, 3)."""
+    panels = [np.repeat(luma(image)[..., None], 3, axis=-1), colorized]
+    labels = ["gray", "colorized"]
+    if not is_gray(image):
+        panels.append(image)
+        labels.append("original")
+    strip = np.concatenate(panels, axis=1)
+    return np.concatenate([label_band(labels, strip.shape[1], strip.shape[0]), strip], axis=0)
+
+
+class Progress:
+    """One stderr line per finished image: count, its time, the rate and time left."""
+
+    def __init__(self, total: int, stream=None):
+        self.total, self.done, self.start = total, 0, time.perf_counter()
+        self.stream = stream or sys.stderr
+
+    def step(self, label: str, seconds: float) -> None:
+        self.done += 1
+        text = f"{self.done}/{self.total} {label} {seconds:.1f} s"
+        if self.total > 1:
+            elapsed = time.perf_counter() - self.start
+            rate = self.done / max(elapsed, 1e-9)
+            left = (self.total - self.done) / rate
+            text += f" ({rate:.2f} photos/s, {_duration(left)} left)"
+        print(text, file=self.stream, flush=True)
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
