@@ -125,9 +125,21 @@ def write(experiment, config: ExperimentConfig, results: Dict[str, list], out_di
         f.write("\n".join(lines) + "\n")
     with open(os.path.join(out_dir, "verdicts.json"), "w") as f:
         json.dump([v.__dict__ for v in verdicts], f, indent=1)
-    figures.plot_loss_curves(histories, os.path.join(out_dir, "loss_curves.png"), config.title)
+    figures.plot_loss_curves(histories, os.path.join(out_dir, "loss_curves.png"), config.title,
+                             loss_name=_loss_name(config))
     _sample_grids(config, results, out_dir)
     return os.path.join(out_dir, "table.md")
+
+
+_LOSS_NAMES = {"mse": "MSE", "l1": "L1", "mae": "L1", "huber": "Huber"}
+
+
+def _loss_name(config: ExperimentConfig) -> str:
+    """The y-axis label: the runs' loss, in each model's own target space."""
+    losses = {("L_total (GAN + 50 L1)" if run.trainer == "cgan" else
+               _LOSS_NAMES.get(run.loss, run.loss)) for run in config.runs}
+    return (f"{losses.pop()} loss, model's target space" if len(losses) == 1
+            else "training loss (see each run's loss in config.json)")
 
 
 def _sample_grids(config, results, out_dir):
