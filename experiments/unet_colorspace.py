@@ -223,28 +223,6 @@ def gray_baseline(data: DataConfig, seed: int = 0) -> Dict[str, Dict[str, float]
     return {**out, "psnr": psnr_sum / num_images}
 
 
-def _similar_verdicts(by_key, labels) -> List[str]:
-    out = []
-    for label in labels:
-        gaps = []
-        for space in ("rgb", "yuv"):
-            for loss in ("mse", "l1"):
-                s, c = by_key.get((label, "simple", space, loss)), by_key.get((label, "complex", space, loss))
-                if s and c:
-                    gap = abs(s["test_loss"] - c["test_loss"]) / max(s["test_loss"], c["test_loss"])
-                    gaps.append((gap, f"{space.upper()} {loss.upper()} {s['test_loss']:.4g} vs "
-                                      f"{c['test_loss']:.4g} ({gap:.0%}; PSNR {s['psnr']:.2f} vs "
-                                      f"{c['psnr']:.2f} dB)"))
-        if gaps:
-            holds = sum(g <= SIMILAR_WITHIN for g, _ in gaps)
-            verdict = ("holds" if holds == len(gaps) else "does not hold" if holds == 0
-                       else f"holds in {holds} of {len(gaps)} pairs")
-            out.append(f"{label}: claim 1 '{CLAIMS['similar']}' {verdict} (similar = test losses "
-                       f"within {SIMILAR_WITHIN:.0%}); simple vs complex test loss: "
-                       + "; ".join(t for _, t in gaps) + ".")
-    return out
-
-
 def _uv_verdicts(by_key, labels, baselines) -> List[str]:
     out = []
     for label in labels:
@@ -325,7 +303,7 @@ def observations(results, config, baseline_fn=gray_baseline) -> list:
         except Exception as err:  # the verdicts stand without the scale reference
             baselines[label] = None
             print(f"note: no gray baseline for {label}: {str(err).splitlines()[0]}")
-    verdicts = _similar_verdicts(by_key, labels) + _uv_verdicts(by_key, labels, baselines)
+    verdicts = _uv_verdicts(by_key, labels, baselines)  # claim 1 is the Similar claim's
     for label, base in baselines.items():
         if base:
             psnr = f"; its RGB PSNR {base['psnr']:.2f} dB" if "psnr" in base else ""
