@@ -13,7 +13,10 @@
   model and a comparison of its output with the TensorFlow path.
 * `load_for_inference`: either of the first two back as a callable uint8 -> uint8.
 
-Every path runs `deepcolor.serving.inference.colorize_images`.
+Every path runs `deepcolor.serving.inference.colorize_images`. Only
+`save_keras_with_metadata` works without TensorFlow (under JAX or torch): SavedModel
+and TFLite are TensorFlow formats, so TensorFlow is imported by the functions that
+write or read them.
 """
 from __future__ import annotations
 
@@ -24,18 +27,17 @@ from typing import Optional
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from deepcolor.colorspaces import get_colorspace
-from deepcolor.serving.inference import Colorizer, check_images, colorize_images
+from deepcolor.serving.contract import check_images, check_outputs
 
 METADATA_NAME = "deepcolor.json"
 _FORMAT = "deepcolor-colorizer"
 
 
-def _metadata(colorizer: Colorizer) -> dict:
-    return {"format": _FORMAT, "version": 1, "model_name": colorizer.model.name,
-            "colorspace": colorizer.colorspace.to_config(), "input_size": colorizer.input_size,
+def _metadata(model: keras.Model, colorspace, input_size: int) -> dict:
+    return {"format": _FORMAT, "version": 1, "model_name": model.name,
+            "colorspace": colorspace.to_config(), "input_size": input_size,
             "signature": {"inputs": "images: uint8 (B, H, W, 1..4)",
                           "outputs": "colorized: uint8 (B, H, W, 3)"}}
 
@@ -47,13 +49,18 @@ def _write_json(path: Path, data: dict) -> None:
 def export_saved_model(model: keras.Model, colorspace, path,
                        input_size: Optional[int] = None) -> Path:
     """Write a SavedModel colorizing uint8 images of any size; returns its directory."""
+    import tensorflow as tf
+
+    from deepcolor.serving.inference import Colorizer
+
     colorizer = Colorizer(model, colorspace, input_size)
     path = Path(path)
     tf.saved_model.save(colorizer, str(path),
                         signatures={"serving_default": colorizer.serve.get_concrete_function()})
     # Loaders ignore unknown files in assets/, and the JSON travels with the directory.
     (path / "assets").mkdir(exist_ok=True)
-    _write_json(path / "assets" / METADATA_NAME, _metadata(colorizer))
+    _write_json(path / "assets" / METADATA_NAME,
+                _metadata(model, colorizer.colorspace, colorizer.input_size))
     return path
 
 
@@ -63,9 +70,9 @@ def save_keras_with_metadata(model: keras.Model, colorspace, path,
     path = Path(path)
     if path.suffix != ".keras":
         raise ValueError(f"{path}: a Keras model file must end in .keras")
-    colorizer = Colorizer(model, colorspace, input_size)  # validates before writing
+    colorspace, input_size = check_outputs(model, colorspace, input_size)  # before writing
     model.save(path)
-    _write_json(path.with_name(path.name + ".json"), _metadata(colorizer))
+    _write_json(path.with_name(path.name + ".json"), _metadata(model, colorspace, input_size))
     return path
 
 
@@ -84,6 +91,8 @@ class SavedModelColorizer:
     """A loaded deepcolor SavedModel: call it on uint8 (B, H, W, C) numpy images."""
 
     def __init__(self, path: Path):
+        import tensorflow as tf
+
         self.source = path
         self._loaded = tf.saved_model.load(str(path))  # keep a reference: owns the variables
         self._serve = self._loaded.signatures["serving_default"]
@@ -93,6 +102,8 @@ class SavedModelColorizer:
         self.input_size = meta.get("input_size")
 
     def __call__(self, images) -> np.ndarray:
+        import tensorflow as tf
+
         return self._serve(images=tf.constant(check_images(images)))["colorized"].numpy()
 
 
@@ -119,6 +130,8 @@ def load_for_inference(path, colorspace=None, input_size: Optional[int] = None):
             raise ValueError(f"{path}: colour space unknown; pass it or put {path.name}.json "
                              "(written by save_keras_with_metadata) next to the model")
         import deepcolor.models  # noqa: F401  registers the suite's custom layers, if any
+        from deepcolor.serving.inference import Colorizer
+
         model = keras.models.load_model(path, compile=False)
         return Colorizer(model, colorspace, input_size if input_size is not None
                          else meta.get("input_size"))
@@ -132,6 +145,10 @@ def export_tflite(model: keras.Model, colorspace, path, input_size: Optional[int
     TFLite wants static shapes, so this version takes images already at the model
     size S; resizing a photo to S x S and back is the caller's job on device.
     """
+    import tensorflow as tf
+
+    from deepcolor.serving.inference import Colorizer
+
     colorizer = Colorizer(model, colorspace, input_size)
     function = colorizer.fixed_size_function(channels)
     # No trackable object: with one, TF 2.21 converts through a SavedModel and binds
@@ -143,6 +160,8 @@ def export_tflite(model: keras.Model, colorspace, path, input_size: Optional[int
 
 
 def _interpreter(path) -> "tf.lite.Interpreter":
+    import tensorflow as tf
+
     # tf.lite.Interpreter warns that it moves to the ai_edge_litert package, which is
     # not a dependency; it still runs the same flatbuffer, so hush the warning here.
     with warnings.catch_warnings():
@@ -171,6 +190,8 @@ def check_tflite(path, model: keras.Model, colorspace, input_size: Optional[int]
     Without `images`, four random images are used; with a gray input this is a
     (1, S, S, 1) batch, matching the exported input channels.
     """
+    from deepcolor.serving.inference import Colorizer, colorize_images
+
     colorizer = Colorizer(model, colorspace, input_size)
     interpreter = _interpreter(path)
     shape = tuple(interpreter.get_input_details()[0]["shape"])

@@ -96,6 +96,7 @@ def main(experiment: Experiment, argv=None) -> int:
     args = args_lib.parser(experiment).parse_args(argv)
     log = lambda msg: print(msg, flush=True)  # noqa: E731
     try:
+        args_lib.apply_backend(args.backend)  # before anything below imports Keras
         config = replace_in_runs(experiment.config(args.preset), epochs=args.epochs,
                                  batch_size=args.batch_size, source=args.data,
                                  backbone_weights=args.backbone_weights, seeds=args.seeds)
