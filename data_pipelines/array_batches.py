@@ -108,7 +108,9 @@ class ArrayBatches(keras.utils.PyDataset):
         model_input, target = self.encode(rgb)
         if self.extras is None:
             return model_input, target
-        return (model_input, self.extras[chosen]), target
+        # Backend tensors like the encoded images: a model called on the batch directly
+        # (evaluation) refuses a mix of tensors and numpy arrays.
+        return (model_input, keras.ops.convert_to_tensor(self.extras[chosen])), target
 
     def __iter__(self):
         for index in range(len(self)):
