@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BACKEND_NEUTRAL_TESTS = ["tests/test_colorspaces.py", "tests/test_metrics.py",
-                         "tests/test_data_pipelines_arrays.py"]
+                         "tests/test_data_pipelines_arrays.py", "tests/test_experiment_configs.py"]
 needs_jax = pytest.mark.skipif(importlib.util.find_spec("jax") is None,
                                reason="jax is not installed")
 
