@@ -1,13 +1,28 @@
-"""tf.data pipelines: source -> decode -> resize -> normalise -> colour-space encode -> batch.
+"""Image data for training: source -> decode -> resize -> normalise -> colour-space encode
+-> batch, on two paths that give the same splits and pixels:
 
-Sources (string specs): `tfds:NAME[:SPLIT]`, `folder:PATH`, `cifar10-jpg` (the offline
-CIFAR-10 copy in ../shared/datasets), `photos` (362 real photographs there, split by
-file) and `sample` (photos shipped inside the scikit-image and scikit-learn wheels,
-a stand-in that works on any fresh install).
+* tf.data (`pipeline`: `load_images`, `encode_batches`), under the TensorFlow backend;
+* numpy + PIL (`arrays.load_arrays`, `array_batches.encode_batches`), for any Keras
+  backend, with no TensorFlow installed (JAX GPU machines).
+
+Sources (string specs): `tfds:NAME[:SPLIT]` (tf.data only), `folder:PATH`, `cifar10-jpg`
+(the offline CIFAR-10 copy in ../shared/datasets), `photos` (362 real photographs there,
+split by file) and `sample` (photos shipped inside the scikit-image and scikit-learn
+wheels, a stand-in that works on any fresh install).
+
+Importing this package imports no TensorFlow: the tf.data functions load on first use.
 """
-from data_pipelines.pipeline import (encode_batches, encode_fn, epoch_seed, load_images,
-                                     steps_per_epoch)
 from data_pipelines.report import DataSourceError, SourceReport
+from data_pipelines.rules import epoch_seed, steps_per_epoch
+
+_TF_DATA = ("load_images", "encode_batches", "encode_fn")
 
 __all__ = ["DataSourceError", "SourceReport", "load_images", "encode_batches", "encode_fn",
            "epoch_seed", "steps_per_epoch"]
+
+
+def __getattr__(name):
+    if name in _TF_DATA:  # the tf.data path, imported (with TensorFlow) when first asked for
+        from data_pipelines import pipeline
+        return getattr(pipeline, name)
+    raise AttributeError(f"module 'data_pipelines' has no attribute {name!r}")

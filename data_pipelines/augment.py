@@ -15,13 +15,11 @@ otherwise show the same images.
 Randomness: stateless ops seeded per image by `tf.data.Dataset.random(seed,
 rerandomize_each_iteration=True)`, so each new pass over the dataset (an epoch)
 draws new crops, the same seed gives the same crops epoch by epoch, and parallel
-map threads cannot change them.
+map threads cannot change them. The numpy path draws its crops in
+`array_batches.random_crops` from `np.random.default_rng(epoch_seed(seed, epoch))`.
 """
 from __future__ import annotations
 
-import tensorflow as tf
-
-from data_pipelines import ops
 
 MARGIN = 1.25
 
@@ -33,6 +31,10 @@ def cache_size(image_size: int) -> int:
 
 def random_crop_fn(image_size: int):
     """(uint8 image (L, L, 3), int64 seed pair) -> uint8 (image_size, image_size, 3)."""
+    import tensorflow as tf
+
+    from data_pipelines import ops
+
     def crop(image, seed):
         large = tf.shape(image)[0]
         draws = tf.random.stateless_uniform([4], seed=seed)  # side, top, left, flip
@@ -46,9 +48,11 @@ def random_crop_fn(image_size: int):
     return crop
 
 
-def random_crops(images: tf.data.Dataset, image_size: int, seed: int = 0) -> tf.data.Dataset:
-    """`images` (uint8, cached at `cache_size(image_size)`) as random crops, new per
-    epoch and deterministic given `seed`; same order and count."""
+def random_crops(images, image_size: int, seed: int = 0):
+    """`images` (a tf.data.Dataset of uint8, cached at `cache_size(image_size)`) as
+    random crops, new per epoch and deterministic given `seed`; same order and count."""
+    import tensorflow as tf
+
     seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
     return tf.data.Dataset.zip((images, seeds)).map(
         random_crop_fn(image_size), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)

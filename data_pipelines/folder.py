@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 from typing import List, Optional, Tuple
 
-from data_pipelines import ops
+from data_pipelines import rules
 from data_pipelines.report import DataSourceError
 from data_pipelines.validate import ValidationCache
 
@@ -124,13 +124,14 @@ def split_entries(entries: List[FileEntry], split: str, validation_fraction: flo
 def select_files(root, split: str, *, limit: Optional[int] = None, seed: int = 0,
                  validation_fraction: float = 0.1, test_fraction: float = 0.1,
                  drop_grayscale: bool = False, gray_threshold: float = GRAY_CHROMA,
-                 max_pixels: int = ops.MAX_PIXELS):
+                 max_pixels: int = rules.MAX_PIXELS, decoder: str = "tf"):
     """Good image paths of one split in pipeline order, and what was left out.
 
     Returns (paths, skipped [(path, reason)], dropped_grayscale, how_split, headers),
     headers being each path's `plan.Header` (format, width, height). With a
     `limit`, files are validated in chunks until `limit` good ones are found, so a
-    quick preset on a big folder does not check every file.
+    quick preset on a big folder does not check every file. `decoder` ("tf" or
+    "numpy") is the decoder that checks files (`validate.ValidationCache`).
     """
     root = Path(root).expanduser()
     if not root.is_dir():
@@ -141,7 +142,7 @@ def select_files(root, split: str, *, limit: Optional[int] = None, seed: int = 0
         raise DataSourceError(f"folder:{root}: no {'/'.join(EXTENSIONS)} files found")
     chosen, how = split_entries(entries, split, validation_fraction, test_fraction)
     ordered = _rank(chosen, salt=f"{seed}/")
-    cache = ValidationCache(root, max_pixels)
+    cache = ValidationCache(root, max_pixels, decoder)
     paths, headers, skipped, dropped, start = [], [], [], 0, 0
     while start < len(ordered) and (limit is None or len(paths) < limit):
         # Chunks with head-room for bad and gray files; everything when no limit.

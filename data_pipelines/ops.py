@@ -10,21 +10,12 @@ import functools
 
 import tensorflow as tf
 
-RESIZE_MODES = ("squash", "center_crop", "pad")
+from data_pipelines.rules import (CHROMA_SIZE, JPEG_RATIOS, MAX_PIXELS, RESIZE_MODES,  # noqa: F401
+                                  check_resize_mode)
 
-# libjpeg decodes at 1/1, 1/2, 1/4 or 1/8 scale for nearly free (it skips IDCT work).
-JPEG_RATIOS = (1, 2, 4, 8)
-
-# Decoded-pixel ceiling. 40 MP of uint8 RGB is 120 MB, and resizing works in float32
-# (480 MB); with a few parallel map calls this stays well inside a laptop's memory.
-# Larger JPEGs are decoded at a reduced scale, larger PNG/BMP/GIF are skipped.
-MAX_PIXELS = 40_000_000
-
-
-def check_resize_mode(mode: str) -> str:
-    if mode not in RESIZE_MODES:
-        raise ValueError(f"unknown resize mode {mode!r}; choose one of {RESIZE_MODES}")
-    return mode
+# libjpeg's accurate integer IDCT, not TF's default fast one (up to 6 levels off):
+# the numpy path (PIL) decodes with it, so both paths give the same pixels.
+DCT_METHOD = "INTEGER_ACCURATE"
 
 
 def jpeg_ratio_index(height, width, image_size=None, resize: str = "squash",
@@ -62,7 +53,8 @@ def decode_image(contents, image_size=None, resize: str = "squash",
     def jpeg():
         shape = tf.image.extract_jpeg_shape(contents)
         index = jpeg_ratio_index(shape[0], shape[1], image_size, resize, max_pixels)
-        branches = [functools.partial(tf.io.decode_jpeg, contents, channels=3, ratio=r)
+        branches = [functools.partial(tf.io.decode_jpeg, contents, channels=3, ratio=r,
+                                      dct_method=DCT_METHOD)
                     for r in JPEG_RATIOS]
         return tf.switch_case(index, branches)
 
@@ -148,11 +140,6 @@ def mean_chroma(rgb01) -> tf.Tensor:
     rgb01 = tf.convert_to_tensor(rgb01, tf.float32)
     chroma = tf.reduce_max(rgb01, axis=-1) - tf.reduce_min(rgb01, axis=-1)
     return tf.reduce_mean(chroma, axis=[-2, -1])
-
-
-# Images are judged for grayness at this size: enough pixels for a stable mean,
-# cheap enough to run over 60,000 files.
-CHROMA_SIZE = 32
 
 
 def shrink_for_chroma(image) -> tf.Tensor:

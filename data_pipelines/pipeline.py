@@ -21,6 +21,7 @@ from data_pipelines import cifar10, ops, plan, sample, tfds_source
 from data_pipelines.folder import GRAY_CHROMA, check_split, select_files
 from data_pipelines.report import DataSourceError, SourceReport
 from data_pipelines import augment as augmentation, photos
+from data_pipelines.rules import epoch_seed, steps_per_epoch  # noqa: F401  (the package API)
 
 AUTOTUNE = tf.data.AUTOTUNE
 SOURCES = "tfds:NAME[:SPLIT], folder:PATH, cifar10-jpg, photos or sample"
@@ -208,16 +209,6 @@ def _shuffle_buffer(dataset: tf.data.Dataset, batch_size: int) -> int:
     fit = max(batch_size, SHUFFLE_BUDGET_BYTES // max(element_bytes, 1))
     cardinality = int(dataset.cardinality())
     return min(fit, cardinality) if cardinality > 0 else fit
-
-
-def epoch_seed(seed: int, epoch: int) -> int:
-    """The shuffle seed of one epoch: a function of (seed, epoch) alone, so a run resumed
-    at epoch k in a new process draws the same order as an uninterrupted run."""
-    return (seed * 1_000_003 + epoch) % (2 ** 31 - 1)
-
-
-def steps_per_epoch(num_images: int, batch_size: int, drop_remainder: bool = False) -> int:
-    return num_images // batch_size if drop_remainder else -(-num_images // batch_size)
 
 
 def encode_batches(images, encode, batch_size: int, *, shuffle: bool,

@@ -8,11 +8,12 @@ silently mid-epoch would shift every later embedding. Two stages:
 1. a PIL header read (size, format, mode; no pixel decode): rejects empty files,
    non-images, unsupported formats, images under MIN_SIDE pixels a side, and images
    too large to decode (over `max_pixels`, unless JPEG, which decodes at 1/8 scale);
-2. the pipeline's own TF decoder (`ops.decode_for_check`) on the rest, in batches
+2. the pipeline's own decoder on the rest: for tf.data (`ops.decode_for_check`), in batches
    with `ignore_errors()`; files of a dropped batch are retried one by one to name
    the culprit and its error. This catches truncated or corrupt data that headers
    hide, with the very decoder training will use, so the count is exact. It also
-   measures each image's mean chroma, for `drop_grayscale`.
+   measures each image's mean chroma, for `drop_grayscale`. The numpy path checks
+   with its own decoder (PIL, `pixels.decode_checks`), cached apart.
 
 Measured on the 60,000 CIFAR-10 JPEGs (2 shared cores): about 14 s in all (stage 1
 about 5 s, stage 2 about 9 s). Results are cached per file (keyed by size and mtime)
@@ -29,10 +30,9 @@ import warnings
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-import tensorflow as tf
 from PIL import Image
 
-from data_pipelines import ops
+from data_pipelines import rules
 from data_pipelines.paths import data_dir
 from data_pipelines.plan import Header
 
@@ -47,7 +47,7 @@ _CACHE_VERSION = 2  # 2: entries keep the header (format, width, height) for dec
 Check = Tuple[Optional[str], Optional[float]]
 
 
-def read_header(path: str, max_pixels: int = ops.MAX_PIXELS) -> Tuple[Optional[str],
+def read_header(path: str, max_pixels: int = rules.MAX_PIXELS) -> Tuple[Optional[str],
                                                                       Optional[Header]]:
     """(why the file cannot be used, judged from its header alone, or None; the header
     if it can be read)."""
@@ -69,7 +69,7 @@ def read_header(path: str, max_pixels: int = ops.MAX_PIXELS) -> Tuple[Optional[s
     if min(width, height) < MIN_SIDE:
         return f"too small ({width}x{height} px; minimum side {MIN_SIDE})", header
     is_jpeg = fmt in ("JPEG", "MPO")
-    reduction = ops.JPEG_RATIOS[-1] ** 2 if is_jpeg else 1
+    reduction = rules.JPEG_RATIOS[-1] ** 2 if is_jpeg else 1
     if width * height / reduction > max_pixels:
         how = "even at 1/8 JPEG scale" if is_jpeg else "not a JPEG, so no reduced-scale decode"
         return f"too large ({width}x{height} px > {max_pixels} px limit, {how})", header
@@ -84,10 +84,14 @@ def _clean_tf_error(error: Exception) -> str:
     return " ".join(message.split()).strip(" .") or type(error).__name__
 
 
-def decode_checks(paths: List[str], max_pixels: int = ops.MAX_PIXELS) -> List[Check]:
-    """Stage 2: decode every file with the pipeline's decoder; (reason, chroma) each."""
+def decode_checks(paths: List[str], max_pixels: int = rules.MAX_PIXELS) -> List[Check]:
+    """Stage 2: decode every file with the tf.data pipeline's decoder; (reason, chroma)
+    each."""
     if not paths:
         return []
+    import tensorflow as tf
+
+    from data_pipelines import ops
 
     def check_batch(indices, batch_paths):
         # map_fn over a batch costs far less per file than a per-element map, and the
@@ -114,15 +118,33 @@ def decode_checks(paths: List[str], max_pixels: int = ops.MAX_PIXELS) -> List[Ch
     return results
 
 
+# Stage 2's decoder: the one training will use. "tf" is tf.data's (`decode_checks`),
+# "numpy" the numpy path's, PIL (`pixels.decode_checks`).
+DECODERS = ("tf", "numpy")
+
+
+def _decode_checks(decoder: str):
+    if decoder == "numpy":
+        from data_pipelines import pixels
+        return pixels.decode_checks
+    return decode_checks
+
+
 class ValidationCache:
     """Per-folder record of checked files:
-    relpath -> [size, mtime_ns, reason, chroma, format, width, height]."""
+    relpath -> [size, mtime_ns, reason, chroma, format, width, height].
 
-    def __init__(self, root: Path, max_pixels: int = ops.MAX_PIXELS):
+    Kept per decoder: each path is validated by the decoder it trains with."""
+
+    def __init__(self, root: Path, max_pixels: int = rules.MAX_PIXELS, decoder: str = "tf"):
+        if decoder not in DECODERS:
+            raise ValueError(f"unknown decoder {decoder!r}; choose one of {DECODERS}")
         self.root = Path(root)
         self.max_pixels = max_pixels
+        self.decoder = decoder
+        which = "" if decoder == "tf" else f"|{decoder}"  # "tf" keeps its existing caches
         key = hashlib.sha1(f"{self.root.resolve()}|{max_pixels}|{MIN_SIDE}|{_CACHE_VERSION}"
-                           .encode()).hexdigest()[:16]
+                           f"{which}".encode()).hexdigest()[:16]
         self.path = data_dir() / "validation" / f"{key}.json"
         self.entries: Dict[str, list] = {}
         if self.path.exists():
@@ -138,7 +160,8 @@ class ValidationCache:
             absolute = [str(self.root / rel) for rel, _, _ in stale]
             reasons, headers = zip(*[read_header(path, self.max_pixels) for path in absolute])
             to_decode = [i for i, reason in enumerate(reasons) if reason is None]
-            decoded = decode_checks([absolute[i] for i in to_decode], self.max_pixels)
+            decoded = _decode_checks(self.decoder)([absolute[i] for i in to_decode],
+                                                   self.max_pixels)
             checks: List[Check] = [(reason, None) for reason in reasons]
             for i, result in zip(to_decode, decoded):
                 checks[i] = result

@@ -1,10 +1,11 @@
-"""The colour spaces and metrics under Keras's JAX backend, with TensorFlow absent.
+"""The suite under Keras's JAX backend, with TensorFlow absent.
 
-GPU machines have JAX and no TensorFlow (issue 11). This reruns
-tests/test_colorspaces.py and tests/test_metrics.py in a subprocess with
-KERAS_BACKEND=jax and a stub `tensorflow` package first on PYTHONPATH whose import
-raises ImportError, so any TensorFlow use left in those modules fails there. Skipped
-when jax is not installed.
+GPU machines have JAX and no TensorFlow (issue 11). This reruns the backend-neutral
+test files (colour spaces, metrics, the numpy data path, the experiment configs) in a
+subprocess with KERAS_BACKEND=jax and a stub `tensorflow` package first on PYTHONPATH
+whose import raises ImportError, so any TensorFlow use left in those modules fails
+there; and trains a tiny experiment end to end that way. Skipped when jax is not
+installed.
 """
 import importlib.util
 import os
@@ -15,7 +16,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-BACKEND_NEUTRAL_TESTS = ["tests/test_colorspaces.py", "tests/test_metrics.py"]
+BACKEND_NEUTRAL_TESTS = ["tests/test_colorspaces.py", "tests/test_metrics.py",
+                         "tests/test_data_pipelines_arrays.py", "tests/test_experiment_configs.py"]
+needs_jax = pytest.mark.skipif(importlib.util.find_spec("jax") is None,
+                               reason="jax is not installed")
 
 
 def _no_tensorflow_path(tmp_path: Path) -> Path:
@@ -27,8 +31,9 @@ def _no_tensorflow_path(tmp_path: Path) -> Path:
     return stub.parent
 
 
-def _run_under_jax(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu",
+def _run_under_jax(tmp_path: Path, *args: str, backend: str = "jax") -> subprocess.CompletedProcess:
+    env = dict(os.environ, KERAS_BACKEND=backend, JAX_PLATFORMS="cpu",
+               DEEPCOLOR_DATA=str(tmp_path / "data"),
                PYTHONPATH=os.pathsep.join([str(_no_tensorflow_path(tmp_path)), str(ROOT)]))
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=900)
@@ -41,10 +46,54 @@ def test_tensorflow_is_really_blocked(tmp_path):
     assert result.returncode != 0 and "blocked" in result.stderr
 
 
-@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="jax is not installed")
-def test_colorspaces_and_metrics_pass_under_jax_without_tensorflow(tmp_path):
+@needs_jax
+def test_backend_neutral_tests_pass_under_jax_without_tensorflow(tmp_path):
     result = _run_under_jax(tmp_path, "-m", "pytest", *BACKEND_NEUTRAL_TESTS, "-q", "-rs",
                             "-p", "no:cacheprovider")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     # The backend really was JAX: the jax.jit test ran rather than skipped.
     assert "jax.jit applies under the JAX backend" not in result.stdout
+
+
+@needs_jax
+def test_tiny_experiment_trains_under_jax_without_tensorflow(tmp_path):
+    """`--backend jax` (over KERAS_BACKEND=tensorflow, which would fail here): data,
+    training, evaluation, results and the .keras export, TensorFlow never imported."""
+    result = _run_under_jax(
+        tmp_path, "-m", "tests.tiny_experiment", "--backend", "jax", "--preset", "long",
+        "--epochs", "2", "--results-dir", str(tmp_path / "results"),
+        "--runs-dir", str(tmp_path / "runs"), backend="tensorflow")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "Keras backend jax" in result.stdout
+    out = tmp_path / "results" / "tiny" / "long"
+    for name in ("table.md", "table.csv", "history_00.csv", "loss_curves.png",
+                 "samples_00.png"):
+        assert (out / name).is_file(), name
+    exported = [line for line in result.stdout.splitlines() if "export:" in line]
+    assert len(exported) == 1 and "model.keras" in exported[0]
+    assert "skipped the SavedModel" in exported[0]
+    run_dir = next((tmp_path / "runs").glob("tiny/long/*/00-baseline"))
+    assert (run_dir / "model.keras").is_file() and (run_dir / "model.keras.json").is_file()
+
+
+def test_backend_flag_is_parsed_before_keras_is_imported():
+    code = ("import sys\n"
+            "from experiments import dilated_unet\n"
+            "from deepcolor.train import args\n"
+            "args.parser(dilated_unet.EXPERIMENT).parse_args(['--backend', 'jax'])\n"
+            "assert 'keras' not in sys.modules, 'keras was imported before parsing'\n")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=300)
+
+
+def test_backend_flag_refuses_a_keras_already_running_another_backend(capsys):
+    import keras
+
+    from deepcolor.train import runner
+    from tests import tiny_experiment
+
+    other = "jax" if keras.backend.backend() != "jax" else "tensorflow"
+    if importlib.util.find_spec(other) is None:
+        pytest.skip(f"{other} is not installed")
+    assert runner.main(tiny_experiment.EXPERIMENT, ["--backend", other]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "\n" not in error and "already imported with the" in error

@@ -7,8 +7,6 @@ import os
 import sys
 import time
 
-import keras
-
 from deepcolor.train import claims, runner
 from deepcolor.train.config import BackboneConfig, DataConfig, ExperimentConfig, RunConfig
 from deepcolor.train.experiment import Experiment
@@ -38,13 +36,15 @@ def get_config(preset):
 EXPERIMENT = Experiment("tiny", "tests.tiny_experiment", "A tiny experiment.", PRESETS, get_config)
 
 
-class _SlowEpochs(keras.callbacks.Callback):
-    def on_epoch_end(self, epoch, logs=None):
-        time.sleep(float(os.environ["TINY_EPOCH_SLEEP"]))
-
-
 if os.environ.get("TINY_EPOCH_SLEEP"):
-    # Slow every epoch down so that a test can kill the run between epochs.
+    # Slow every epoch down so that a test can kill the run between epochs. (Keras is
+    # imported only here, so that --backend can still choose its backend.)
+    import keras
+
+    class _SlowEpochs(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            time.sleep(float(os.environ["TINY_EPOCH_SLEEP"]))
+
     _original_fit = keras.Model.fit
 
     def _slow_fit(self, *args, callbacks=None, **kwargs):

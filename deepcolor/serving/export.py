@@ -13,7 +13,10 @@
   model and a comparison of its output with the TensorFlow path.
 * `load_for_inference`: either of the first two back as a callable uint8 -> uint8.
 
-Every path runs `deepcolor.serving.inference.colorize_images`.
+Every path runs `deepcolor.serving.inference.colorize_images`. Only
+`save_keras_with_metadata` works without TensorFlow (under JAX or torch): SavedModel
+and TFLite are TensorFlow formats, so TensorFlow is imported by the functions that
+write or read them.
 """
 from __future__ import annotations
 
@@ -24,21 +27,21 @@ from typing import Optional
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from deepcolor.colorspaces import get_colorspace
-from deepcolor.serving.inference import Colorizer, check_images, colorize_images
+from deepcolor.serving.contract import check_images, check_outputs
 
 METADATA_NAME = "deepcolor.json"
 _FORMAT = "deepcolor-colorizer"
 
 
-def _metadata(colorizer: Colorizer, provenance: Optional[dict] = None) -> dict:
+def _metadata(model: keras.Model, colorspace, input_size: int,
+              provenance: Optional[dict] = None) -> dict:
     """`provenance` (optional): where the model comes from, e.g. {"experiment": ...,
     "preset": "smoke", "stand_in": "24 synthetic images"}; `deepcolor colorize` warns
     when the preset is "smoke" or a stand-in is named."""
-    data = {"format": _FORMAT, "version": 1, "model_name": colorizer.model.name,
-            "colorspace": colorizer.colorspace.to_config(), "input_size": colorizer.input_size,
+    data = {"format": _FORMAT, "version": 1, "model_name": model.name,
+            "colorspace": colorspace.to_config(), "input_size": input_size,
             "signature": {"inputs": "images: uint8 (B, H, W, 1..4)",
                           "outputs": "colorized: uint8 (B, H, W, 3)"}}
     if provenance:
@@ -53,13 +56,18 @@ def _write_json(path: Path, data: dict) -> None:
 def export_saved_model(model: keras.Model, colorspace, path, input_size: Optional[int] = None,
                        provenance: Optional[dict] = None) -> Path:
     """Write a SavedModel colorizing uint8 images of any size; returns its directory."""
+    import tensorflow as tf
+
+    from deepcolor.serving.inference import Colorizer
+
     colorizer = Colorizer(model, colorspace, input_size)
     path = Path(path)
     tf.saved_model.save(colorizer, str(path),
                         signatures={"serving_default": colorizer.serve.get_concrete_function()})
     # Loaders ignore unknown files in assets/, and the JSON travels with the directory.
     (path / "assets").mkdir(exist_ok=True)
-    _write_json(path / "assets" / METADATA_NAME, _metadata(colorizer, provenance))
+    _write_json(path / "assets" / METADATA_NAME,
+                _metadata(model, colorizer.colorspace, colorizer.input_size, provenance))
     return path
 
 
@@ -70,9 +78,10 @@ def save_keras_with_metadata(model: keras.Model, colorspace, path,
     path = Path(path)
     if path.suffix != ".keras":
         raise ValueError(f"{path}: a Keras model file must end in .keras")
-    colorizer = Colorizer(model, colorspace, input_size)  # validates before writing
+    colorspace, input_size = check_outputs(model, colorspace, input_size)  # before writing
     model.save(path)
-    _write_json(path.with_name(path.name + ".json"), _metadata(colorizer, provenance))
+    _write_json(path.with_name(path.name + ".json"),
+                _metadata(model, colorspace, input_size, provenance))
     return path
 
 
@@ -100,6 +109,8 @@ class SavedModelColorizer:
     """A loaded deepcolor SavedModel: call it on uint8 (B, H, W, C) numpy images."""
 
     def __init__(self, path: Path):
+        import tensorflow as tf
+
         self.source = path
         self._loaded = tf.saved_model.load(str(path))  # keep a reference: owns the variables
         self._serve = self._loaded.signatures["serving_default"]
@@ -109,6 +120,8 @@ class SavedModelColorizer:
         self.input_size = meta.get("input_size")
 
     def __call__(self, images) -> np.ndarray:
+        import tensorflow as tf
+
         return self._serve(images=tf.constant(check_images(images)))["colorized"].numpy()
 
 
@@ -135,6 +148,8 @@ def load_for_inference(path, colorspace=None, input_size: Optional[int] = None):
             raise ValueError(f"{path}: colour space unknown; pass it or put {path.name}.json "
                              "(written by save_keras_with_metadata) next to the model")
         import deepcolor.models  # noqa: F401  registers the suite's custom layers, if any
+        from deepcolor.serving.inference import Colorizer
+
         model = keras.models.load_model(path, compile=False)
         return Colorizer(model, colorspace, input_size if input_size is not None
                          else meta.get("input_size"))
@@ -158,6 +173,10 @@ def export_tflite(model: keras.Model, colorspace, path, input_size: Optional[int
     """
     if quantize not in QUANTIZATIONS:
         raise ValueError(f"quantize must be one of {QUANTIZATIONS}, not {quantize!r}")
+    import tensorflow as tf
+
+    from deepcolor.serving.inference import Colorizer
+
     colorizer = Colorizer(model, colorspace, input_size)
     function = colorizer.fixed_size_function(channels)
     # No trackable object: with one, TF 2.21 converts through a SavedModel and binds
@@ -189,7 +208,10 @@ def export_onnx(model: keras.Model, colorspace, path, input_size: Optional[int] 
     problem = onnx_unavailable()
     if problem:
         raise RuntimeError(problem)
+    import tensorflow as tf
     import tf2onnx
+
+    from deepcolor.serving.inference import Colorizer
 
     colorizer = Colorizer(model, colorspace, input_size)
     spec = (tf.TensorSpec([1, colorizer.input_size, colorizer.input_size, channels], tf.uint8,
@@ -201,6 +223,8 @@ def export_onnx(model: keras.Model, colorspace, path, input_size: Optional[int] 
 
 
 def _interpreter(path) -> "tf.lite.Interpreter":
+    import tensorflow as tf
+
     # tf.lite.Interpreter warns that it moves to the ai_edge_litert package, which is
     # not a dependency; it still runs the same flatbuffer, so hush the warning here.
     with warnings.catch_warnings():
@@ -229,6 +253,8 @@ def check_tflite(path, model: keras.Model, colorspace, input_size: Optional[int]
     Without `images`, four random images are used; with a gray input this is a
     (1, S, S, 1) batch, matching the exported input channels.
     """
+    from deepcolor.serving.inference import Colorizer, colorize_images
+
     colorizer = Colorizer(model, colorspace, input_size)
     interpreter = _interpreter(path)
     shape = tuple(interpreter.get_input_details()[0]["shape"])

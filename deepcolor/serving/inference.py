@@ -23,50 +23,8 @@ import numpy as np
 import tensorflow as tf
 
 from deepcolor.colorspaces import ColorSpace, RGBSpace, get_colorspace, lab_to_rgb, rgb_to_lab
-
-
-def single_input(model: keras.Model) -> None:
-    """Raise a clear error unless `model` maps one image input to one output."""
-    if len(model.inputs) != 1 or len(model.outputs) != 1:
-        names = [t.name for t in model.inputs]
-        raise ValueError(
-            f"model {model.name!r} has {len(model.inputs)} inputs {names} and "
-            f"{len(model.outputs)} outputs; colorization and export need one gray input and "
-            "one output. Wrap a fusion model with its backbone inside so it takes the gray "
-            "image alone.")
-
-
-def resolve_input_size(model: keras.Model, input_size: Optional[int]) -> int:
-    """The square size S the model runs at: `input_size`, or the model's own static size."""
-    height, width = tuple(model.inputs[0].shape[1:3])
-    if input_size is None:
-        if height is None or height != width:
-            raise ValueError(f"model input is {height}x{width}; "
-                             "pass input_size (the training size)")
-        return int(height)
-    if height is not None and (height, width) != (input_size, input_size):
-        raise ValueError(f"input_size {input_size} does not match the model input {height}x{width}")
-    return int(input_size)
-
-
-IMAGES_CONTRACT = "uint8 (batch, height, width, 1..4 channels)"
-
-
-def check_images(images) -> np.ndarray:
-    """`images` as a numpy array if it keeps the contract IMAGES_CONTRACT, else a
-    one-line ValueError saying what is wrong (not TensorFlow's graph error)."""
-    array = np.asarray(images)
-    if array.dtype != np.uint8:  # a float in [0, 1] or an int over 255 would be garbled
-        raise ValueError(f"images must be {IMAGES_CONTRACT}; got dtype {array.dtype}")
-    if array.ndim != 4:
-        hint = " (one image? add a batch axis: images[None])" if array.ndim == 3 else ""
-        raise ValueError(f"images must be {IMAGES_CONTRACT}; got shape {array.shape}{hint}")
-    if not 1 <= array.shape[-1] <= 4:
-        raise ValueError(f"images must have 1 to 4 channels (gray, gray+alpha, RGB, RGBA); "
-                         f"got shape {array.shape}")
-    if 0 in array.shape:
-        raise ValueError(f"images must not be empty; got shape {array.shape}")
-    return array
+from deepcolor.serving.contract import (IMAGES_CONTRACT, check_images,  # noqa: F401
+                                        check_outputs, resolve_input_size, single_input)
 
 
 def checked_images(images: tf.Tensor) -> tf.Tensor:
@@ -148,13 +106,8 @@ class Colorizer(tf.Module):
 
     def __init__(self, model: keras.Model, colorspace, input_size: Optional[int] = None):
         super().__init__(name="deepcolor_colorizer")
-        single_input(model)
         self.model = model
-        self.colorspace = get_colorspace(colorspace)
-        self.input_size = resolve_input_size(model, input_size)
-        if model.outputs[0].shape[-1] != self.colorspace.output_channels:
-            raise ValueError(f"model outputs {model.outputs[0].shape[-1]} channels but "
-                             f"{self.colorspace.name} needs {self.colorspace.output_channels}")
+        self.colorspace, self.input_size = check_outputs(model, colorspace, input_size)
         self.serve = tf.function(
             self._serve, input_signature=[tf.TensorSpec(None, tf.uint8, name="images")])
 

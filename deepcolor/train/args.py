@@ -1,7 +1,19 @@
-"""The command line every experiment shares, validated before any data loads."""
+"""The command line every experiment shares, validated before any data loads.
+
+`--backend` picks Keras' backend, so nothing here (or in the runner) imports Keras
+before the command line is parsed: Keras reads KERAS_BACKEND once, on first import.
+"""
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import os
+import sys
+from typing import Optional
+
+from deepcolor.errors import UsageError
+
+BACKENDS = ("tensorflow", "jax", "torch")
 
 
 def _positive_int(text: str) -> int:
@@ -22,6 +34,22 @@ def _seed_list(text: str) -> list:
     if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
         raise argparse.ArgumentTypeError(f"expected distinct seeds >= 0 like 0,1,2, got {text!r}")
     return seeds
+
+
+def apply_backend(name: Optional[str]) -> None:
+    """Set KERAS_BACKEND to `name` (None: leave it) before Keras is imported; a
+    UsageError if the backend is not installed or Keras already runs another one."""
+    if name is None:
+        return
+    if importlib.util.find_spec(name) is None:
+        raise UsageError(f"--backend {name}: {name} is not installed here")
+    if "keras" in sys.modules:
+        current = sys.modules["keras"].backend.backend()
+        if current != name:
+            raise UsageError(f"--backend {name}: Keras was already imported with the {current} "
+                             f"backend in this process; set KERAS_BACKEND={name} before "
+                             f"starting Python instead")
+    os.environ["KERAS_BACKEND"] = name
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,6 +76,9 @@ def parser(experiment) -> argparse.ArgumentParser:
                                               "handle or folder, or none")
     p.add_argument("--mixed-precision", choices=("auto", "on", "off"), default="auto",
                    help="auto: mixed precision when a GPU is present (default)")
+    p.add_argument("--backend", choices=BACKENDS,
+                   help="Keras backend (default: KERAS_BACKEND, else tensorflow); under jax "
+                        "and torch the data path is numpy and TensorFlow is not needed")
     p.add_argument("--jit-compile", action="store_true", help="compile train steps with XLA")
     p.add_argument("--strategy", choices=("default", "mirrored", "multiworker"),
                    default="default", help="several devices: tf.distribute under TensorFlow "

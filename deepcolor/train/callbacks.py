@@ -6,6 +6,8 @@
   NaN, the last finite checkpoint survives and the error says where it is.
 * `best.weights.h5` holds the epoch with the lowest validation loss; its best value
   is read back from the history on resume, so a resumed run picks the same epoch.
+* TensorBoard logs need TensorFlow (Keras writes them with `tf.summary`): without it
+  (JAX GPU machines) they are left out; the history CSV has the same curves.
 """
 from __future__ import annotations
 
@@ -113,14 +115,25 @@ def _save_atomically(net, path: str) -> None:
     os.replace(tmp, path)
 
 
+def has_tensorflow() -> bool:
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def training_callbacks(run_dir, backup_dir, history_path, last_path, best_path, net) -> list:
     # Order matters: the history row and the checkpoints are written before the backup
     # records the epoch as finished, so a kill in between re-does at most that epoch.
+    tensorboard = ([keras.callbacks.TensorBoard(os.path.join(run_dir, "tensorboard"),
+                                                write_graph=False)]
+                   if has_tensorflow() else [])
     return [
         keras.callbacks.CSVLogger(history_path, append=True),
         keras.callbacks.TerminateOnNaN(),
         _FiniteCheckpoint(last_path, net),
         _BestCheckpoint(best_path, net, history_path),
-        keras.callbacks.TensorBoard(os.path.join(run_dir, "tensorboard"), write_graph=False),
+        *tensorboard,
         _FiniteBackup(backup_dir, delete_checkpoint=False),
     ]

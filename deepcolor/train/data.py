@@ -1,13 +1,16 @@
 """A run's data: its three splits, its backbone embeddings, and its encoded batches.
 
 data_pipelines loads and caches images and knows nothing of colour spaces; this
-module hands it the run's colour-space encode (`encoder`).
+module hands it the run's colour-space encode (`encoder`). It picks the data path
+by Keras backend: tf.data under TensorFlow, numpy arrays (`data_pipelines.arrays`,
+no TensorFlow needed) under JAX and torch. Both give the same splits and pixels.
 """
 from __future__ import annotations
 
 import functools
 import os
 
+import keras
 import numpy as np
 
 import data_pipelines
@@ -28,6 +31,12 @@ def encoder(spec):
     return _encoder(get_colorspace(spec))
 
 
+def uses_tf_data() -> bool:
+    """tf.data only under the TensorFlow backend: elsewhere TensorFlow may be absent
+    (JAX GPU machines), and its tensors would need converting anyway."""
+    return keras.backend.backend() == "tensorflow"
+
+
 def load_splits(run: RunConfig, seed: int, as_uint8: bool = False) -> dict:
     """{split: (images, SourceReport)}; a split with no usable image is an error.
 
@@ -35,12 +44,16 @@ def load_splits(run: RunConfig, seed: int, as_uint8: bool = False) -> dict:
     (`augment.cache_size`) and `batches` cuts new random crops from them each epoch."""
     from data_pipelines import augment
 
+    if uses_tf_data():
+        load = data_pipelines.load_images
+    else:
+        from data_pipelines.arrays import load_arrays as load
     d = run.data
     out = {}
     for split in SPLITS:
         limit = d.train_limit if split == "train" else d.eval_limit
         size = augment.cache_size(d.image_size) if (d.augment and split == "train") else d.image_size
-        out[split] = data_pipelines.load_images(
+        out[split] = load(
             d.source, split, image_size=size, resize=d.resize,
             drop_grayscale=d.drop_grayscale, limit=limit, seed=seed,
             validation_fraction=d.validation_fraction, test_fraction=d.test_fraction,
@@ -55,11 +68,17 @@ def embeddings(embedder, images, colorspace: ColorSpace, cache_path: str) -> np.
     """Each image's backbone embedding, computed once and kept on disk for resumes."""
     if os.path.exists(cache_path):
         return np.load(cache_path)
-    import tensorflow as tf
+    if isinstance(images, np.ndarray):  # the numpy path: encode a chunk at a time
+        emb = np.concatenate([
+            np.asarray(embedder.predict(np.asarray(colorspace.encode_input(
+                to_unit_rgb(images[i:i + 256]))), batch_size=32, verbose=0))
+            for i in range(0, len(images), 256)]).astype("float32")
+    else:
+        import tensorflow as tf
 
-    inputs = images.map(lambda image: colorspace.encode_input(to_unit_rgb(image)),
-                        num_parallel_calls=tf.data.AUTOTUNE)
-    emb = embedder.predict(inputs.batch(32), verbose=0).astype("float32")
+        inputs = images.map(lambda image: colorspace.encode_input(to_unit_rgb(image)),
+                            num_parallel_calls=tf.data.AUTOTUNE)
+        emb = embedder.predict(inputs.batch(32), verbose=0).astype("float32")
     tmp = cache_path + ".partial.npy"
     np.save(tmp, emb)
     os.replace(tmp, cache_path)  # a kill mid-write never leaves a truncated cache
@@ -71,6 +90,9 @@ def batches(splits: dict, colorspace: ColorSpace, batch_size: int, seed: int, ex
     """{split: (model_input, target) batches}. The training split is one stream of the
     epochs still to train, epoch e shuffled (and, with `augment_size`, cropped) from
     (seed, e) alone, so a resumed run sees what an uninterrupted one saw."""
+    if not uses_tf_data():
+        return _array_batches(splits, colorspace, batch_size, seed, extras, epochs=epochs,
+                              first_epoch=first_epoch, augment_size=augment_size)
     import tensorflow as tf
     from data_pipelines import augment
 
@@ -88,4 +110,18 @@ def batches(splits: dict, colorspace: ColorSpace, batch_size: int, seed: int, ex
     for split in ("validation", "test"):
         out[split] = data_pipelines.encode_batches(splits[split][0], encoder(colorspace),
                                                    batch_size, shuffle=False, extras=extra(split))
+    return out
+
+
+def _array_batches(splits, colorspace, batch_size, seed, extras, *, epochs, first_epoch,
+                   augment_size) -> dict:
+    from data_pipelines.array_batches import encode_batches
+
+    out = {"train": encode_batches(splits["train"][0], encoder(colorspace), batch_size,
+                                   shuffle=True, seed=seed, extras=extras.get("train"),
+                                   epochs=epochs, first_epoch=first_epoch,
+                                   augment_size=augment_size)}
+    for split in ("validation", "test"):
+        out[split] = encode_batches(splits[split][0], encoder(colorspace), batch_size,
+                                    shuffle=False, extras=extras.get(split))
     return out

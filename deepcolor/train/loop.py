@@ -126,7 +126,8 @@ def evaluate(model, dataset, colorspace: ColorSpace) -> tuple:
 
 def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
               jit_compile: bool = False, export: bool = True, log=print,
-              init_weights: Optional[str] = None) -> RunResult:
+              init_weights: Optional[str] = None,
+              provenance: Optional[dict] = None) -> RunResult:
     """Train `run` in `run_dir` (resuming if it was interrupted), evaluate it on the test split.
 
     `init_weights`: a weights file (an earlier run's checkpoint, see `run.init_from`)
@@ -216,18 +217,31 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
 
     export_dir = None
     if export:
-        export_dir = _export(net, embedder, colorspace, run, run_dir)
+        export_dir = _export(net, embedder, colorspace, run, run_dir, log=log,
+                             provenance=provenance)
     return RunResult(run.name, results, {k: np.asarray(v).tolist() for k, v in history.items()},
                      run_dir, export_dir, reports, samples)
 
 
-def _export(model, embedder, colorspace, run: RunConfig, run_dir: str) -> str:
-    """SavedModel (uint8 in, uint8 out, any size) and a .keras file, with the backbone inside."""
+def _export(model, embedder, colorspace, run: RunConfig, run_dir: str, log=print,
+            provenance: Optional[dict] = None) -> str:
+    """A .keras file (any backend) and, under TensorFlow, a SavedModel (uint8 in, uint8
+    out, any size), with the backbone inside; logs what was written and skipped.
+    `provenance` (experiment, preset, stand-in) travels in the metadata, so `deepcolor
+    colorize` can warn about a smoke-scale model wherever it is copied."""
     from deepcolor.serving import export as export_lib
 
     single = backbone_lib.attach(model, embedder) if embedder is not None else model
+    keras_file = os.path.join(run_dir, "model.keras")
+    export_lib.save_keras_with_metadata(single, colorspace, keras_file, run.data.image_size,
+                                        provenance=provenance)
+    written = [f"{keras_file} (+ .json metadata)"]
+    if keras.backend.backend() != "tensorflow":
+        log(f"  export: wrote {written[0]}; skipped the SavedModel: a TensorFlow format, "
+            f"and the Keras backend is {keras.backend.backend()}")
+        return keras_file
     saved = os.path.join(run_dir, "saved_model")
-    export_lib.export_saved_model(single, colorspace, saved, run.data.image_size)
-    export_lib.save_keras_with_metadata(single, colorspace, os.path.join(run_dir, "model.keras"),
-                                        run.data.image_size)
+    export_lib.export_saved_model(single, colorspace, saved, run.data.image_size,
+                                  provenance=provenance)
+    log(f"  export: wrote {saved}/ (SavedModel) and {written[0]}")
     return saved

@@ -81,8 +81,11 @@ def train_all(config: ExperimentConfig, run_root: str, strategy, jit_compile: bo
                 init = os.path.join(earlier.run_dir, "checkpoint.weights.h5")
                 if kept == "best" and os.path.exists(os.path.join(earlier.run_dir, "best.weights.h5")):
                     init = os.path.join(earlier.run_dir, "best.weights.h5")
+            provenance = {"experiment": config.experiment, "preset": config.preset,
+                          "run": run.name, "seed": seed, "stand_in": config.stand_in}
             result = loop.train_run(run, folder, seed=seed, strategy=strategy,
-                                    jit_compile=jit_compile, log=log, init_weights=init)
+                                    jit_compile=jit_compile, log=log, init_weights=init,
+                                    provenance=provenance)
             np.savez_compressed(os.path.join(folder, "samples.npz"), **result.samples)
             tmp = done + ".partial"
             with open(tmp, "w") as f:
@@ -102,6 +105,7 @@ def main(experiment: Experiment, argv=None) -> int:
         return int(exit_.code or 0)
     log = lambda msg: print(msg, flush=True)  # noqa: E731
     try:
+        args_lib.apply_backend(args.backend)  # before anything below imports Keras
         config = replace_in_runs(experiment.config(args.preset), epochs=args.epochs,
                                  batch_size=args.batch_size, source=args.data,
                                  backbone_weights=args.backbone_weights, seeds=args.seeds)
