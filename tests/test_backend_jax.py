@@ -48,3 +48,12 @@ def test_colorspaces_and_metrics_pass_under_jax_without_tensorflow(tmp_path):
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     # The backend really was JAX: the jax.jit test ran rather than skipped.
     assert "jax.jit applies under the JAX backend" not in result.stdout
+
+
+# --- issue 11, item 1: the cGAN trainer's JAX train/test steps (TF-only tests skip there).
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="jax is not installed")
+def test_gan_trainer_passes_under_jax_without_tensorflow(tmp_path):
+    result = _run_under_jax(tmp_path, "-m", "pytest", "tests/test_gan.py", "-q", "-rs",
+                            "-p", "no:cacheprovider")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "passed" in result.stdout and " failed" not in result.stdout
