@@ -79,17 +79,44 @@ def time_steps(step, warmup: int = 1, min_steps: int = 2, min_seconds: float = 2
     return {"step_s": float(np.median(times)), "warmup_s": first, "steps": len(times)}
 
 
+def batch_norm_in_float32(model) -> int:
+    """Give every BatchNormalization layer (nested ones too) the float32 policy; the count.
+
+    Under mixed_bfloat16 Keras' BN already computes its statistics in float32 but takes
+    and returns bfloat16; with the float32 policy its output stays float32 and the
+    next layer casts it back: the two placements of the casts a benchmark can compare.
+    """
+    import keras
+
+    layers = [layer for layer in model._flatten_layers()
+              if isinstance(layer, keras.layers.BatchNormalization)]
+    for layer in layers:
+        layer.dtype_policy = "float32"
+    return len(layers)
+
+
 def time_train_step(name: str, batch: int, policy: str, jit_compile: bool,
-                    input_size: Optional[int] = None, **timing) -> Dict[str, float]:
-    """Seconds per training step of `name` at `batch` under a dtype policy and XLA or not."""
+                    input_size: Optional[int] = None, prepare=None, after=None,
+                    **timing) -> Dict[str, float]:
+    """Seconds per training step of `name` at `batch` under a dtype policy and XLA or not.
+
+    `prepare(model)` runs before compiling (e.g. batch_norm_in_float32); `after(step)`
+    after the timing, with the step function (e.g. to trace a few steps).
+    """
     import keras
 
     keras.mixed_precision.set_global_policy(policy)
     try:
-        model = compile_for_training(build(name, input_size), jit_compile)
+        model = build(name, input_size)
+        if prepare:
+            prepare(model)
+        model = compile_for_training(model, jit_compile)
         x, y = synthetic_batch(model, batch)
         x = x[0] if len(x) == 1 else x
-        result = time_steps(lambda: model.train_on_batch(x, y), **timing)
+        step = lambda: model.train_on_batch(x, y)  # noqa: E731
+        result = time_steps(step, **timing)
+        if after:
+            after(step)
     finally:
         keras.mixed_precision.set_global_policy("float32")
     keras.backend.clear_session()

@@ -4,8 +4,9 @@
     python -m benchmarks.train_step --quick        # two models at 16 px (smoke test)
     python -m benchmarks.train_step --full-batch   # the reports' batches (for a GPU)
 
-Per model: counted forward FLOPs per image (benchmarks.flops: TensorFlow's graph
-profiler on the frozen forward graph; training = 3x forward), then a training step
+Per model: forward FLOPs per image counted from the layer shapes (benchmarks.flops;
+training = 3x forward; where TensorFlow is installed its graph profiler's count is
+given beside it as a cross-check), then a training step
 (Adam, MSE, synthetic batch; benchmarks.step_timing) in float32 and mixed_bfloat16,
 each without and with XLA (`jit_compile=True`). Achieved FLOP/s = images/s x
 training FLOPs per image. Fusion models: the trainable head on random embeddings;
@@ -36,6 +37,13 @@ def choose_batch(train_flops: float, report: int, step_gflop: float, full: bool)
     return max(1, min(report, math.floor(step_gflop * 1e9 / train_flops)))
 
 
+def _tf_profiler_flops(model):
+    """TensorFlow's own count, as a cross-check; None without TensorFlow or its backend."""
+    if keras.backend.backend() != "tensorflow":
+        return None
+    return flops.tf_profiler_flops(model)
+
+
 def measure(name: str, args, configs) -> tuple:
     from deepcolor.models import registry
 
@@ -43,6 +51,7 @@ def measure(name: str, args, configs) -> tuple:
     size = args.size or spec.input_size
     model = st.build(name, size)
     forward = flops.forward_flops(model)
+    profiler = _tf_profiler_flops(model)
     variables = len(model.trainable_variables)
     del model
     keras.backend.clear_session()
@@ -51,7 +60,8 @@ def measure(name: str, args, configs) -> tuple:
                                        args.full_batch)
     row = {"model": name, "report": spec.report, "input": size, "variables": variables,
            "report batch": st.report_batch(name), "timed batch": batch,
-           "fwd GFLOP/img": forward / 1e9, "train GFLOP/img": train / 1e9}
+           "fwd GFLOP/img": forward / 1e9, "train GFLOP/img": train / 1e9,
+           "fwd GFLOP/img (TF profiler)": profiler / 1e9 if profiler else "-"}
     first = {"model": name}
     for label, policy, xla in configs:
         if xla and variables > args.xla_max_variables:
@@ -120,15 +130,14 @@ def main(argv=None) -> int:
             backbones.append(backbone)
     labels = [c[0] for c in configs]
     columns = (["model", "report", "input", "variables", "report batch", "timed batch",
-                "fwd GFLOP/img", "train GFLOP/img"]
+                "fwd GFLOP/img", "train GFLOP/img", "fwd GFLOP/img (TF profiler)"]
                + [f"{label} {unit}" for label in labels for unit in ("img/s", "GFLOP/s")])
     body = common.header(env, command) + [
         f"- Load average at end: {common.load_average():.2f}; whole run "
         f"{time.perf_counter() - start:.0f} s",
-        "- FLOPs COUNTED with TensorFlow's graph profiler on each model's frozen forward "
-        "graph at batch 1 (conv, transposed conv, matmul, bias and elementwise ops with "
-        "registered statistics; 1 multiply-add = 2 FLOPs); training = 3 x forward "
-        "(convention). GFLOP/s = img/s x training GFLOP/img.",
+        f"- FLOPs: {flops.SHAPE_COUNT}. GFLOP/s = img/s x training GFLOP/img. "
+        "`(TF profiler)`: TensorFlow's graph profiler on the frozen forward graph at batch 1 "
+        "(adds bias and elementwise ops), a cross-check only ('-' without TensorFlow).",
         "- Timed batch: the report's batch, capped at "
         f"{args.step_gflop:g} GFLOP of training per step on this CPU"
         + (" (overridden by --batch/--quick)" if args.batch else "") + ". Reports 000 and "

@@ -97,3 +97,12 @@ def test_backend_flag_refuses_a_keras_already_running_another_backend(capsys):
     assert runner.main(tiny_experiment.EXPERIMENT, ["--backend", other]) == 2
     error = capsys.readouterr().err.strip()
     assert "\n" not in error and "already imported with the" in error
+
+
+# --- issue 11, item 1: the cGAN trainer's JAX train/test steps (TF-only tests skip there).
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="jax is not installed")
+def test_gan_trainer_passes_under_jax_without_tensorflow(tmp_path):
+    result = _run_under_jax(tmp_path, "-m", "pytest", "tests/test_gan.py", "-q", "-rs",
+                            "-p", "no:cacheprovider")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "passed" in result.stdout and " failed" not in result.stdout

@@ -1,19 +1,26 @@
 """deepcolor.train.gan: report 002's cGAN loss, its train/test steps, mixed precision, and
-training a cGAN from an earlier run's U-Net through the runner."""
+training a cGAN from an earlier run's U-Net through the runner.
+
+tests/test_backend_jax.py reruns this file under KERAS_BACKEND=jax without TensorFlow;
+the tests that need TensorFlow (loss scaling, the runner's data path) skip there.
+"""
 import math
 import os
 
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
-from deepcolor.train import gan, runner
+from deepcolor.errors import UsageError
+from deepcolor.train import gan
 from deepcolor.train.config import DataConfig, ExperimentConfig, RunConfig
 from deepcolor.train.experiment import Experiment
 from deepcolor.models import registry
 
 SIZE = 16
+BACKEND = keras.backend.backend()
+needs_tensorflow = pytest.mark.skipif(BACKEND != "tensorflow",
+                                      reason="TensorFlow only (loss scaling, the runner's data)")
 
 
 def _tiny_gan(**kwargs):
@@ -53,8 +60,8 @@ def test_fit_lowers_l1_and_logs_every_term():
     model = _tiny_gan()
     model.compile(keras.optimizers.Adam(1e-2), keras.optimizers.Adam(1e-3))
     gray, colour = _batch()
-    data = tf.data.Dataset.from_tensor_slices((gray, colour)).batch(4)
-    history = model.fit(data, validation_data=data, epochs=8, verbose=0, shuffle=False).history
+    history = model.fit(gray, colour, batch_size=4, validation_data=(gray, colour), epochs=8,
+                        verbose=0, shuffle=False).history
     for key in ("loss", "g_loss", "d_loss", "gan_loss", "l1", "val_loss", "val_d_loss", "val_l1"):
         assert len(history[key]) == 8 and np.isfinite(history[key]).all(), key
     assert history["l1"][-1] < 0.9 * history["l1"][0]
@@ -69,15 +76,43 @@ def test_fit_lowers_l1_and_logs_every_term():
 def test_train_step_updates_both_networks():
     model = _tiny_gan()
     model.compile(keras.optimizers.Adam(1e-2), keras.optimizers.Adam(1e-2))
-    before = [w.numpy().copy() for w in (model.generator.trainable_weights[0],
-                                         model.discriminator.trainable_weights[0])]
+    nets = (model.generator, model.discriminator)
+    before = [[np.array(w) for w in net.weights] for net in nets]
     model.train_on_batch(*_batch())
-    after = [model.generator.trainable_weights[0].numpy(),
-             model.discriminator.trainable_weights[0].numpy()]
-    assert all(not np.allclose(b, a) for b, a in zip(before, after))
+    after = [[np.array(w) for w in net.weights] for net in nets]
+    for net, old, new in zip(nets, before, after):
+        moved = {w.path for w, a, b in zip(net.weights, old, new) if not np.array_equal(a, b)}
+        # every kernel learns, and batch norm's moving statistics follow the batch
+        assert {w.path for w in net.trainable_weights if "kernel" in w.path} <= moved, net.name
+        assert any("moving_mean" in path for path in moved), net.name
     assert int(model.g_optimizer.iterations) == int(model.d_optimizer.iterations) == 1
 
 
+def test_mixed_bfloat16_trains_without_loss_scaling():
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    model = _tiny_gan()
+    model.compile(keras.optimizers.Adam(1e-2), keras.optimizers.Adam(1e-2))
+    assert not isinstance(model.g_optimizer, keras.optimizers.LossScaleOptimizer)
+    logs = model.train_on_batch(*_batch(), return_dict=True)
+    assert all(np.isfinite(v) for v in logs.values())
+    assert model.generator.trainable_weights[0].dtype == "float32"  # float32 master weights
+
+
+@pytest.mark.skipif(BACKEND != "jax", reason="the JAX step's own refusal")
+def test_jax_refuses_mixed_float16_in_one_line():
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    with pytest.raises(UsageError, match="mixed_bfloat16"):
+        _tiny_gan().compile()
+
+
+def test_torch_backend_is_refused_in_one_line(monkeypatch):
+    monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
+    with pytest.raises(UsageError, match="tensorflow and jax") as error:
+        _tiny_gan()
+    assert "\n" not in str(error.value)
+
+
+@needs_tensorflow
 def test_mixed_float16_wraps_both_optimizers_in_loss_scaling():
     keras.mixed_precision.set_global_policy("mixed_float16")
     run = RunConfig("cgan", "unet002", DataConfig(image_size=SIZE), trainer="cgan",
@@ -107,6 +142,7 @@ def _experiment(runs):
                       {"default": "two tiny runs"}, get_config)
 
 
+@needs_tensorflow
 def test_cgan_from_pretrained_unet_through_the_runner(tmp_path):
     """The cGAN's generator starts from the U-Net run's final weights; with learning
     rate 0 its exported generator keeps them exactly (only BN statistics move)."""
@@ -116,6 +152,8 @@ def test_cgan_from_pretrained_unet_through_the_runner(tmp_path):
             RunConfig("cGAN from U-Net", "unet002", data, model_options=small, batch_size=4,
                       epochs=1, trainer="cgan", init_from="U-Net", learning_rate=0.0)]
     argv = ["--results-dir", str(tmp_path / "results"), "--runs-dir", str(tmp_path / "runs")]
+    from deepcolor.train import runner
+
     assert runner.main(_experiment(runs), argv) == 0
     out = tmp_path / "results" / "gan_test" / "default"
     header = (out / "history_01.csv").read_text().splitlines()[0].split(",")
@@ -129,6 +167,8 @@ def test_cgan_from_pretrained_unet_through_the_runner(tmp_path):
 
 
 def test_init_from_must_name_an_earlier_run_with_the_same_model(tmp_path, capsys):
+    from deepcolor.train import runner
+
     data = DataConfig(source="sample", image_size=SIZE, train_limit=8, eval_limit=4)
     argv = ["--results-dir", str(tmp_path / "r"), "--runs-dir", str(tmp_path / "w")]
     later = [RunConfig("cGAN", "unet002", data, trainer="cgan", init_from="U-Net"),

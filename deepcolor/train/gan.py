@@ -22,15 +22,22 @@ Choices the report leaves open: Adam for both networks at the run's learning rat
 the discriminator sees the real and the generated pair in two separate calls (as
 pix2pix does), so its batch norm never mixes them.
 
-Mixed precision: under the `mixed_float16` policy both optimizers are wrapped in
+Backends: `train_step` is written twice around the shared `loss_terms`, picked by
+`keras.backend.backend()`. TensorFlow: two `tf.GradientTape`s. JAX: Keras' stateless
+pattern (`stateless_call`, `jax.vjp` of (g_loss, d_loss) over both networks' weights,
+`optimizer.stateless_apply`, the updated state tuple returned), one forward pass for
+both gradients as under TensorFlow. The torch backend is refused with one line.
+
+Mixed precision: under TensorFlow's `mixed_float16` both optimizers are wrapped in
 `keras.optimizers.LossScaleOptimizer` and each loss is scaled before its gradients
-are taken. The networks stay TensorFlow-free Keras models; only this trainer uses
-`tf.GradientTape` (TensorFlow backend).
+are taken. Under JAX the trainer takes `mixed_bfloat16` (or float32) only: bfloat16
+keeps float32's exponent range, so no loss scaling is needed.
 """
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
+
+from deepcolor.errors import UsageError
 
 # What RunConfig.trainer_options may set for trainer="cgan", and the report's values.
 DEFAULTS = {"discriminator": "cgan002_discriminator", "l1_weight": 50.0, "epsilon": 0.01,
@@ -63,6 +70,9 @@ class ConditionalGAN(keras.Model):
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model,
                  l1_weight: float = 50.0, epsilon: float = 0.01, **kwargs):
+        if keras.backend.backend() not in ("tensorflow", "jax"):
+            raise UsageError("the cGAN trainer supports the tensorflow and jax Keras backends, "
+                             f"not {keras.backend.backend()!r}")
         kwargs.setdefault("name", "conditional_gan")
         super().__init__(**kwargs)
         self.generator = generator
@@ -93,6 +103,12 @@ class ConditionalGAN(keras.Model):
             optimizer.build(net.trainable_variables)
             optimizers.append(optimizer)
         self.g_optimizer, self.d_optimizer = optimizers
+        if keras.backend.backend() == "jax":
+            if self.dtype_policy.name == "mixed_float16":
+                raise UsageError("under JAX the cGAN trainer runs in float32 or mixed_bfloat16 "
+                                 "(no loss scaling); mixed_float16 is TensorFlow-only")
+            # Keras' JAX fit carries `self.optimizer.variables` through the step: both sets.
+            self.optimizer = _OptimizerPair(self.g_optimizer, self.d_optimizer)
 
     def _forward(self, data, training: bool):
         gray, target = data[0], data[1]
@@ -110,7 +126,13 @@ class ConditionalGAN(keras.Model):
         logs["loss"] = logs["g_loss"]  # the report's L_total: what the runner plots
         return logs
 
-    def train_step(self, data):
+    def train_step(self, *args):
+        """TensorFlow: train_step(data) -> logs. JAX: train_step(state, data) -> (logs, state)."""
+        if keras.backend.backend() == "jax":
+            return self._jax_train_step(*args)
+        import tensorflow as tf
+
+        (data,) = args
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             terms = self._forward(data, training=True)
             g_scaled = self.g_optimizer.scale_loss(terms["g_loss"])
@@ -122,8 +144,100 @@ class ConditionalGAN(keras.Model):
             optimizer.apply(tape.gradient(scaled, variables), variables)
         return self._logs(terms)
 
-    def test_step(self, data):
-        return self._logs(self._forward(data, training=False))
+    def test_step(self, *args):
+        if keras.backend.backend() == "jax":
+            return self._jax_test_step(*args)
+        return self._logs(self._forward(args[0], training=False))
+
+    # --- JAX: Keras' stateless pattern. state = (trainable, non_trainable, optimizer
+    # variables, metric variables) as flat lists in the model's own order.
+
+    def _split(self, values, kind: str):
+        """The generator's and the discriminator's share of a flat list of `kind` values."""
+        own = {id(v): i for i, v in enumerate(getattr(self, kind))}
+        return [[values[own[id(v)]] for v in getattr(net, kind)]
+                for net in (self.generator, self.discriminator)]
+
+    def _merge(self, values, parts, kind: str):
+        own = {id(v): i for i, v in enumerate(getattr(self, kind))}
+        merged = list(values)
+        for net, new in zip((self.generator, self.discriminator), parts):
+            for v, value in zip(getattr(net, kind), new):
+                merged[own[id(v)]] = value
+        return merged
+
+    def _stateless_forward(self, trainable, frozen, data, training: bool):
+        """The loss terms and the networks' updated non-trainable values (BN, RNG)."""
+        gray, target = data[0], data[1]
+        (g_train, d_train), (g_frozen, d_frozen) = trainable, frozen
+        generated, g_frozen = self.generator.stateless_call(
+            g_train, g_frozen, gray, training=training)
+        p_real, d_frozen = self.discriminator.stateless_call(
+            d_train, d_frozen, [gray, target], training=training)
+        p_fake, d_frozen = self.discriminator.stateless_call(
+            d_train, d_frozen, [gray, generated], training=training)
+        terms = loss_terms(target, generated, p_real, p_fake, self.l1_weight, self.epsilon)
+        return terms, [g_frozen, d_frozen]
+
+    def _stateless_logs(self, terms, metric_values):
+        logs, updated, start = {}, [], 0
+        for tracker in self.trackers:
+            count = len(tracker.variables)
+            values = tracker.stateless_update_state(metric_values[start:start + count],
+                                                    terms[tracker.name])
+            logs[tracker.name] = tracker.stateless_result(values)
+            updated += list(values)
+            start += count
+        logs["loss"] = logs["g_loss"]
+        return logs, updated
+
+    def _jax_train_step(self, state, data):
+        import jax
+        import jax.numpy as jnp
+
+        trainable, non_trainable, optimizer_values, metric_values = state
+        frozen = self._split(non_trainable, "non_trainable_variables")
+
+        def losses(g_train, d_train):
+            terms, new_frozen = self._stateless_forward((g_train, d_train), frozen, data, True)
+            return (terms["g_loss"], terms["d_loss"]), (terms, new_frozen)
+
+        g_train, d_train = self._split(trainable, "trainable_variables")
+        # One forward pass; each loss is pulled back to its own network's weights only.
+        (g_loss, _), backward, (terms, frozen) = jax.vjp(losses, g_train, d_train,
+                                                         has_aux=True)
+        one, zero = jnp.ones_like(g_loss), jnp.zeros_like(g_loss)
+        g_grads, d_grads = backward((one, zero))[0], backward((zero, one))[1]
+        split = len(self.g_optimizer.variables)
+        g_train, g_opt = self.g_optimizer.stateless_apply(optimizer_values[:split], g_grads,
+                                                          g_train)
+        d_train, d_opt = self.d_optimizer.stateless_apply(optimizer_values[split:], d_grads,
+                                                          d_train)
+        logs, metric_values = self._stateless_logs(terms, metric_values)
+        return logs, (self._merge(trainable, [g_train, d_train], "trainable_variables"),
+                      self._merge(non_trainable, frozen, "non_trainable_variables"),
+                      list(g_opt) + list(d_opt), metric_values)
+
+    def _jax_test_step(self, state, data):
+        trainable, non_trainable, metric_values = state
+        terms, _ = self._stateless_forward(
+            self._split(trainable, "trainable_variables"),
+            self._split(non_trainable, "non_trainable_variables"), data, False)
+        logs, metric_values = self._stateless_logs(terms, metric_values)
+        return logs, (trainable, non_trainable, metric_values)
+
+
+class _OptimizerPair:
+    """What Keras' JAX trainer reads of `model.optimizer`: the variables, generator's first."""
+
+    built = True  # both optimizers are built in `compile`
+
+    def __init__(self, g_optimizer, d_optimizer):
+        self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
+
+    @property
+    def variables(self):
+        return list(self.g_optimizer.variables) + list(self.d_optimizer.variables)
 
 
 def build(run, input_size: int, *, jit_compile=False) -> ConditionalGAN:
