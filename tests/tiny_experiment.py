@@ -52,16 +52,17 @@ if os.environ.get("TINY_EPOCH_SLEEP"):
 
     keras.Model.fit = _slow_fit
 
-class _PoisonWeights(keras.callbacks.Callback):
-    """Makes every weight NaN at the start of epoch TINY_NAN_AT_EPOCH (0-based)."""
-
-    def on_epoch_begin(self, epoch, logs=None):
-        if epoch == int(os.environ["TINY_NAN_AT_EPOCH"]):
-            for variable in self.model.trainable_variables:
-                variable.assign(variable * float("nan"))
-
-
 if os.environ.get("TINY_NAN_AT_EPOCH"):
+    import keras
+
+    class _PoisonWeights(keras.callbacks.Callback):
+        """Makes every weight NaN at the start of epoch TINY_NAN_AT_EPOCH (0-based)."""
+
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == int(os.environ["TINY_NAN_AT_EPOCH"]):
+                for variable in self.model.trainable_variables:
+                    variable.assign(variable * float("nan"))
+
     _fit_before_poison = keras.Model.fit
 
     def _poisoned_fit(self, *args, callbacks=None, **kwargs):
