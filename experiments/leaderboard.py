@@ -65,7 +65,8 @@ BASELINES = {"no colour": "baseline: no colour (a = b = 0)",
 _EMBEDDERS = {"fusion001": ("inception_resnet_v2", "pooled", 75, None),
               "koalarization": ("inception_resnet_v2", "logits", 75, None),
               "koalarization002": ("vgg16", "softmax", 32, 224)}
-_ENCODER_MODELS = {"densenet003": "densenet121", "mobilenet003": "mobilenet"}
+_ENCODER_MODELS = {"densenet003": "densenet121", "mobilenet003": "mobilenet",
+                   "effnet_unet": "efficientnet_lite0"}
 
 
 def model_names() -> list:

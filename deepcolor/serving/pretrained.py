@@ -160,6 +160,13 @@ def _git_commit() -> str:
         return "unknown"
 
 
+def _number(text: str):
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
 def export_shipped(checkpoint: str, results_dir: str, assets: Path = ASSETS,
                    run_name: Optional[str] = None) -> str:
     """Write the decoder of a trained `effnet_unet` (its weights file `checkpoint`) as
@@ -184,7 +191,8 @@ def export_shipped(checkpoint: str, results_dir: str, assets: Path = ASSETS,
     if path.stat().st_size > MAX_BYTES:
         raise ShippedColorizerError(f"{path} is {path.stat().st_size} bytes, over {MAX_BYTES}")
     with open(os.path.join(results_dir, "table.csv")) as f:
-        rows = [{k: v for k, v in row.items() if v not in ("", None)} for row in csv.DictReader(f)
+        rows = [{k: _number(v) for k, v in row.items() if v not in ("", None)}
+                for row in csv.DictReader(f)
                 if row["run"] == run["name"] or row["model"] == "-"]  # shipped run, baselines
     manifest = {
         "model": run["model"], "input_size": run["data"]["image_size"],
@@ -196,7 +204,7 @@ def export_shipped(checkpoint: str, results_dir: str, assets: Path = ASSETS,
                            for name in decoder_layer_names(model)},
         "decoder_parameters": int(sum(a.size for a in arrays.values())),
         "dtype": "float16", "file": DECODER_FILE, "bytes": path.stat().st_size,
-        "command": saved["command"], "git_commit": _git_commit(),
+        "command": saved["command"], "git_commit": _git_commit(),  # at export time
         "run": run["name"], "init_from": run.get("init_from"),
         "training": [{k: r[k] for k in ("name", "epochs", "learning_rate", "init_from")}
                      | {"data": r["data"]["label"]} for r in runs],
