@@ -79,8 +79,6 @@ def get_config(preset: str) -> ExperimentConfig:
         return ExperimentConfig(
             "pretrained_colorizer", preset, "beyond", "Shipped colorizer: EfficientNet-Lite0 "
             "encoder + U-Net decoder on real photos", _default_runs(), seed=0, claims=CLAIMS,
-            stand_in="no report's data (beyond the reports): 290 real photographs (photos) "
-                     f"and {CIFAR_IMAGES} CIFAR-10 images for pre-training",
             expected_runtime="about 30 minutes on a shared 2-core CPU",
             notes=[f"Three runs in sequence, each starting from the previous one's final "
                    f"weights: {PRETRAIN} (its row is scored on 500 CIFAR-10 test images at "

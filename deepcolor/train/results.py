@@ -16,7 +16,8 @@ from deepcolor.train.config import ExperimentConfig
 
 METRIC_COLUMNS = ["final_loss", "final_val_loss", "test_loss", "mse", "psnr", "ssim",
                   "ciede2000", "colorfulness", "colorfulness_gap"]
-INTERVAL_METRICS = ("mse", "psnr", "ciede2000")  # shown as mean [95% CI] with several seeds
+INTERVAL_METRICS = ("mse", "psnr", "ciede2000")
+REPORTS = ("000", "001", "002", "003", "004", "koalarization")  # shown as mean [95% CI] with several seeds
 
 
 def seed_values(config: ExperimentConfig, results: Dict[str, list], baselines: List[dict]):
@@ -98,9 +99,14 @@ def write(experiment, config: ExperimentConfig, results: Dict[str, list], out_di
     verdicts = claims_lib.decide(config.claims, seed_values(config, results, baselines))
     observations = experiment.observations(results, config) if experiment.observations else []
     seeds = config.all_seeds()
+    labels = ", ".join(dict.fromkeys(run.data.label or run.data.source for run in config.runs))
+    of_report = config.report in REPORTS
+    data_line = ("STAND-IN: " + stand_in if stand_in else
+                 f"the report datasets ({labels})" if of_report else labels)
     lines = [f"# {config.title}", "",
-             f"Report {config.report}, preset `{config.preset}`. Command: `{command}`", "",
-             f"- Data: {'STAND-IN: ' + stand_in if stand_in else 'the report datasets'}",
+             (f"Report {config.report}" if of_report else "Beyond the reports")
+             + f", preset `{config.preset}`. Command: `{command}`", "",
+             f"- Data: {data_line}",
              *([f"- Backbone: {', '.join(backbones)}"] if backbones else []),
              f"- Seeds: {', '.join(map(str, seeds))}"
              + ("" if len(seeds) > 1 else " (one seed: no claim can be decided)"),
