@@ -43,20 +43,21 @@ def save_model(name: str, folder: Path) -> Path:
 
 def stages(model_path: Path, photo: Path, out_dir: Path) -> dict:
     """Seconds of each stage, in this process."""
-    from deepcolor.cli import colorize
+    from deepcolor.cli.outputs import write_image
     from deepcolor.serving.export import load_for_inference
+    from deepcolor.serving.images import read_image
 
     result = {}
     holder = {}
     result["load model s"] = common.timed(
         lambda: holder.update(model=load_for_inference(model_path)))
-    result["read JPEG s"] = common.timed(lambda: holder.update(image=colorize.read_image(photo)))
+    result["read JPEG s"] = common.timed(lambda: holder.update(image=read_image(photo)))
     batch = holder["image"][None]
     result["colorize (1st call) s"] = common.timed(
         lambda: holder.update(out=holder["model"](batch)))
     result["colorize (2nd call) s"] = common.timed(lambda: holder["model"](batch))
     result["write PNG s"] = common.timed(
-        lambda: colorize.write_png(out_dir / "colorized.png", holder["out"][0]))
+        lambda: write_image(out_dir / "colorized.png", holder["out"][0]))
     result["end to end s"] = sum(result[k] for k in ("load model s", "read JPEG s",
                                                      "colorize (1st call) s", "write PNG s"))
     result["PNG MB"] = (out_dir / "colorized.png").stat().st_size / 1e6
@@ -120,7 +121,7 @@ def main(argv=None) -> int:
         "- End to end (in process) = load model + read JPEG + first colorize call (includes "
         "tracing) + write PNG. The command column is `python -m deepcolor colorize PHOTO "
         "--model MODEL.keras --out DIR` in a fresh process, Python start-up and the "
-        "TensorFlow import included. `write PNG` is `deepcolor.colorize.write_png` (zlib "
+        "TensorFlow import included. `write PNG` is `deepcolor.cli.outputs.write_image` (zlib "
         "level 1); `level 6` writes the same image at PIL's default level 6, which the "
         "suite used before, for comparison.", "",
         common.table(rows, columns)]
