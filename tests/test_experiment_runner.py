@@ -73,6 +73,15 @@ def test_saved_model_in_new_process_matches_keras(finished_run):
     assert np.abs(served.astype(int) - np.asarray(local).astype(int)).max() <= 1
 
 
+def test_a_finished_training_prints_the_colorize_command(tmp_path, capsys):
+    argv = _args(tmp_path, "--preset", "long", "--epochs", "1")
+    assert runner.main(tiny_experiment.EXPERIMENT, argv) == 0
+    lines = [l for l in capsys.readouterr().out.splitlines() if "deepcolor colorize" in l]
+    assert len(lines) == 1 and "--model" in lines[0]
+    folder = lines[0].split("--model ")[1].strip()
+    assert os.path.isfile(os.path.join(folder, "model.keras"))
+
+
 def test_second_run_does_not_overwrite(tmp_path, capsys):
     argv = _args(tmp_path, "--preset", "long", "--epochs", "1")
     assert runner.main(tiny_experiment.EXPERIMENT, argv) == 0

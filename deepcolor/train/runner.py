@@ -156,4 +156,9 @@ def _execute(experiment: Experiment, config: ExperimentConfig, args, command: st
     with open(os.path.join(out_dir, "table.md")) as f:
         log("\n" + f.read())
     log(f"results: {out_dir}/  models: {run_root}/")
+    exported = [(name, per_seed[0].export_dir) for name, per_seed in results.items()
+                if per_seed and per_seed[0].export_dir]
+    for name, path in exported:
+        log(f"colorize photos with {name}: deepcolor colorize PHOTO_OR_FOLDER --model "
+            f"{shlex.quote(os.path.dirname(path))}")
     return 0
