@@ -52,8 +52,10 @@ def decoder_layer_names(model: keras.Model) -> list:
           description="frozen ImageNet EfficientNet-Lite0 encoder + U-Net decoder, L -> ab")
 def build_effnet_unet(input_size: int = INPUT_SIZE,
                       weights: Optional[str] = "imagenet") -> keras.Model:
-    """The colorizer at `input_size` (a multiple of 32); `weights`: "imagenet" (the
-    packaged EfficientNet-Lite0 weights), None (random encoder, for tests) or a path."""
+    """The shipped colorizer (beyond the reports; issue 14) at `input_size` (a multiple
+    of 32): Baldassarre et al. 2017's pretrained-encoder idea (sec. 3) as DeOldify uses it,
+    a U-Net decoder on ImageNet features. `weights`: "imagenet" (the packaged
+    EfficientNet-Lite0 weights), None (random encoder, for tests) or a path."""
     check_size(input_size)
     l_in = gray_input(input_size, name="L")
     encoder = build_gray_encoder((input_size, input_size, 1), COLORSPACE["input_range"],

@@ -33,6 +33,26 @@ MAX_RESPONSE_MS = 3_600_000
 REQUEST_TIMEOUT = 5.0      # seconds a client may stall mid-request before it is dropped
 
 
+MAX_NESTING = 8  # an answer is {"token": ..., "answer": ...}: depth 1
+
+
+def _nesting(data: bytes) -> int:
+    """The deepest bracket nesting of a JSON text, brackets inside strings ignored."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in data:
+        if in_string:
+            escaped, in_string = (not escaped and byte == 0x5C), in_string and (escaped or byte != 0x22)
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
+
+
 class StalledBody(Exception):
     """The client sent less body than its Content-Length and then went quiet."""
 
@@ -222,9 +242,13 @@ class TuringHandler(BaseHTTPRequestHandler):
             raise StalledBody() from None
         if len(data) != int(length):  # the client closed its side early
             raise ValueError("body shorter than its Content-Length")
+        # "[[[[...": json recurses per level, and whether 2,000 levels overflow depends
+        # on the process's recursion limit; an answer is a flat object, so refuse depth.
+        if _nesting(data) > MAX_NESTING:
+            raise ValueError("JSON nested too deeply")
         try:
             body = json.loads(data)
-        except RecursionError:  # "[[[[...": json recurses per level, under 4 KB too
+        except RecursionError:
             raise ValueError("JSON nested too deeply") from None
         if not isinstance(body, dict):
             raise ValueError("expected a JSON object")
