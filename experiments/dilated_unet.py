@@ -13,7 +13,7 @@ Presets:
 * ``default``: a STAND-IN: 1000 CIFAR-10 training images (the offline JPEG copy,
   near-gray ones dropped as the report does), 200 validation, 200 test, 32x32, batch
   32, 10 epochs, Adam 1e-3, seeds 7, 8 and 9 (the report's seed and two more, so
-  its claims are decided by intervals). About 7 minutes per seed on this project's
+  its claims are decided by intervals). 8 minutes for the three seeds on this project's
   shared 2-core CPU.
 * ``paper``: report 004 as written: MIRFLICKR-25K (Huiskes & Lew 2008) in
   ``$DEEPCOLOR_DATA/mirflickr25k/`` (any layout; split by path hash), grayscale images
@@ -40,7 +40,7 @@ from deepcolor.train.experiment import Experiment
 
 PRESETS = {
     "default": "models 1-3 on 1000 non-gray CIFAR-10 images, 32px, 10 epochs, batch 32, "
-               "seeds 7, 8, 9 (offline; ~7 min per seed on a 2-core CPU)",
+               "seeds 7, 8, 9 (offline; 8 min for the three seeds on a 2-core CPU)",
     "paper": "report 004: MIRFLICKR-25K minus grayscale, 8000/1000, 320px, batch 128, "
              "120 epochs, Adam 1e-3, seed 7 (needs the data; hours on a GPU)",
     "gpu": "models 1-3 on photos minus gray at the report's 320px, random crops + flips, "
@@ -76,7 +76,7 @@ def get_config(preset: str) -> ExperimentConfig:
             _runs(data, 32, 10), seed=SEED, seeds=[7, 8, 9], claims=CLAIMS,
             stand_in="1000 non-gray CIFAR-10 images at 32x32 for MIRFLICKR-25K at 320x320; "
                      "10 epochs, batch 32 instead of 120 epochs, batch 128",
-            expected_runtime="about 7 minutes per seed on a shared 2-core CPU (3 seeds)",
+            expected_runtime="8 minutes for the 3 seeds on a shared 2-core CPU (measured)",
             notes=["A smoke-scale run; the report shows curves and pictures, no numbers."])
     if preset == "gpu":
         data = DataConfig(source="photos", image_size=320, drop_grayscale=True, augment=True,
