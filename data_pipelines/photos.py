@@ -18,13 +18,10 @@ image is; random crops and flips for training are `load_images(augment=True)`.
 from __future__ import annotations
 
 import csv
-import os
-import shutil
-import subprocess
-import tarfile
 from pathlib import Path
 from typing import Dict, List
 
+from data_pipelines.archive import extract_once
 from data_pipelines.paths import data_dir, photos_tar
 from data_pipelines.report import DataSourceError
 
@@ -39,52 +36,12 @@ def describe(root: Path) -> str:
             f"datasets/real-photos.tar; package and licence of each in {root / MANIFEST})")
 
 
-def _extract(archive: Path, target: Path) -> None:
-    # GNU tar is faster and detects compression by itself; tarfile is the fallback.
-    if shutil.which("tar"):
-        subprocess.run(["tar", "-xf", str(archive), "-C", str(target), "--no-same-owner"],
-                       check=True, capture_output=True)
-    else:
-        with tarfile.open(archive) as tar:
-            tar.extractall(target, filter="data")
-
-
 def ensure_extracted() -> Path:
-    """The unpacked folder, extracting the archive on first use.
-
-    As for `cifar10-jpg`: extraction goes to a private temporary folder whose
-    `real-photos/` is renamed into place at the end, so an interrupted or concurrent
-    first run never leaves a half-filled folder behind.
-    """
-    target = data_dir() / FOLDER
-    if target.is_dir():
-        return target
-    archive = photos_tar()
-    if not archive.is_file():
-        raise DataSourceError(
-            f"{NAME}: archive not found at {archive} (set DEEPCOLOR_PHOTOS_TAR to "
-            f"real-photos.tar, use folder:PATH for your own photos, cifar10-jpg, or "
-            f"`sample` offline)")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{FOLDER}.partial-{os.getpid()}")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir()
-    try:
-        _extract(archive, partial)
-        if not (partial / FOLDER).is_dir():
-            raise DataSourceError(f"{NAME}: {archive} has no {FOLDER}/ folder; is it "
-                                  f"real-photos.tar?")
-        os.replace(partial / FOLDER, target)
-    except OSError:
-        if not target.is_dir():  # not a lost race with another process: a real failure
-            raise
-    except (subprocess.CalledProcessError, tarfile.TarError) as error:
-        detail = getattr(error, "stderr", None)
-        detail = detail.decode(errors="replace") if detail else str(error)
-        raise DataSourceError(f"{NAME}: could not unpack {archive}: {detail}") from error
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)
-    return target
+    """The unpacked folder, extracting the archive's `real-photos/` on first use
+    (atomically, as for `cifar10-jpg`)."""
+    return extract_once(NAME, photos_tar(), data_dir() / FOLDER,
+                        "set DEEPCOLOR_PHOTOS_TAR to real-photos.tar, use folder:PATH for your "
+                        "own photos, cifar10-jpg, or `sample` offline", inner=FOLDER)
 
 
 def read_manifest(root: Path) -> Dict[str, Dict[str, str]]:

@@ -10,7 +10,7 @@ from data_pipelines.folder import list_images
 
 @pytest.fixture(autouse=True)
 def _private_data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("DEEPCOLOR_DATA_DIR", str(tmp_path / "data_dir"))
+    monkeypatch.setenv("DEEPCOLOR_DATA", str(tmp_path / "data_dir"))
 
 
 def _image(path, value):

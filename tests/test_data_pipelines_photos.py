@@ -13,7 +13,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from data_pipelines import DataSourceError, augment, load_images, photos
+from data_pipelines import DataSourceError, archive, augment, load_images, photos
 from data_pipelines.paths import photos_tar
 
 SPLITS = ("train", "validation", "test")
@@ -40,7 +40,7 @@ def _jpeg_bytes(image):
 
 @pytest.fixture(autouse=True)
 def _private_data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("DEEPCOLOR_DATA_DIR", str(tmp_path / "data_dir"))
+    monkeypatch.setenv("DEEPCOLOR_DATA", str(tmp_path / "data_dir"))
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def test_splits_are_by_photo_disjoint_and_independent_of_seed(fake_photos_tar, t
         assert sorted(reordered) == sorted(by_split[split])
     assert _fingerprints("train", seed=7) != by_split["train"]
     # A fresh extraction elsewhere splits the same way: the rule is the file name.
-    monkeypatch.setenv("DEEPCOLOR_DATA_DIR", str(tmp_path / "other_data_dir"))
+    monkeypatch.setenv("DEEPCOLOR_DATA", str(tmp_path / "other_data_dir"))
     assert {s: sorted(_fingerprints(s)) for s in SPLITS} == {
         s: sorted(p) for s, p in by_split.items()}
 
@@ -123,9 +123,9 @@ def test_extracted_once_atomically_and_missing_archive_is_one_line(fake_photos_t
     root = tmp_path / "data_dir" / photos.FOLDER
     assert (root / "pkg__photo03.jpg").is_file() and (root / photos.MANIFEST).is_file()
     assert not list((tmp_path / "data_dir").glob(f".{photos.FOLDER}.partial*"))
-    monkeypatch.setattr(photos, "_extract", lambda *a: pytest.fail("re-extracted"))
+    monkeypatch.setattr(archive, "_extract", lambda *a: pytest.fail("re-extracted"))
     assert load_images("photos", "validation", image_size=32)[1].num_images >= 0
-    monkeypatch.setenv("DEEPCOLOR_DATA_DIR", str(tmp_path / "empty"))
+    monkeypatch.setenv("DEEPCOLOR_DATA", str(tmp_path / "empty"))
     monkeypatch.setenv("DEEPCOLOR_PHOTOS_TAR", str(tmp_path / "nowhere.tar"))
     with pytest.raises(DataSourceError, match="DEEPCOLOR_PHOTOS_TAR") as error:
         load_images("photos", "train", image_size=32)
@@ -173,7 +173,7 @@ def test_random_crop_is_a_crop_shrunk_or_mirrored():
                     reason="../shared/datasets/real-photos.tar is not here")
 def test_real_archive_splits_every_photo_once(monkeypatch):
     """Unpacks the real archive into the repository's data/ (about 1 s the first time)."""
-    monkeypatch.delenv("DEEPCOLOR_DATA_DIR")
+    monkeypatch.delenv("DEEPCOLOR_DATA")
     reports = {s: load_images("photos", s, image_size=128, cache=False)[1] for s in SPLITS}
     manifest = photos.read_manifest(photos.ensure_extracted())
     assert all(not r.skipped for r in reports.values())

