@@ -125,16 +125,14 @@ def baseline_rows(config: ExperimentConfig) -> list:
     from deepcolor.colorspaces import lab_to_rgb, rgb_to_lab
     from deepcolor.train import data
 
-    splits = data.load_splits(config.runs[0], config.seed)  # the runs' own data
-    arrays = {split: np.concatenate([batch.numpy() for batch in splits[split][0].batch(256)])
-              for split in ("train", "test")}
-    mean_ab = rgb_to_lab(arrays["train"]).numpy()[..., 1:].reshape(-1, 2).mean(axis=0)
-    test_lab = rgb_to_lab(arrays["test"]).numpy()
+    arrays = data.rgb_arrays(config.runs[0], config.seed)  # the runs' own data, any backend
+    mean_ab = np.asarray(rgb_to_lab(arrays["train"]))[..., 1:].reshape(-1, 2).mean(axis=0)
+    test_lab = np.asarray(rgb_to_lab(arrays["test"]))
     rows = []
     for key_name, ab in (("no colour", np.zeros(2)), ("mean colour", mean_ab)):
         lab = np.concatenate([test_lab[..., :1], np.broadcast_to(ab, test_lab.shape[:-1] + (2,))],
                              axis=-1)
-        scores = metrics.evaluate(arrays["test"], lab_to_rgb(lab).numpy())
+        scores = metrics.evaluate(arrays["test"], np.asarray(lab_to_rgb(lab)))
         row = {"run": BASELINES[key_name], "model": "-", "epochs": 0,
                "data": config.runs[0].data.label, "train images": len(arrays["train"])}
         row.update({c: scores[c] for c in ("psnr", "ssim", "ciede2000", "colorfulness",

@@ -106,3 +106,19 @@ def test_gan_trainer_passes_under_jax_without_tensorflow(tmp_path):
                             "-p", "no:cacheprovider")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "passed" in result.stdout and " failed" not in result.stdout
+
+
+@needs_jax
+def test_an_experiment_module_runs_under_jax_without_tensorflow(tmp_path):
+    """`KERAS_BACKEND=jax python -m experiments.pretrained_colorizer --preset smoke`, with
+    TensorFlow unimportable: training, baselines, claims, table, history and figures."""
+    result = _run_under_jax(tmp_path, "-m", "experiments.pretrained_colorizer", "--preset",
+                            "smoke", "--results-dir", str(tmp_path / "results"),
+                            "--runs-dir", str(tmp_path / "runs"))
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    out = tmp_path / "results" / "pretrained_colorizer" / "smoke"
+    for name in ("table.md", "table.csv", "history_00.csv", "loss_curves.png",
+                 "samples_00.png", "verdicts.json"):
+        assert (out / name).is_file(), name
+    table = (out / "table.md").read_text()
+    assert "Keras backend jax" in table and "baseline: no colour" in table

@@ -64,6 +64,19 @@ def load_splits(run: RunConfig, seed: int, as_uint8: bool = False) -> dict:
     return out
 
 
+def rgb_arrays(run: RunConfig, seed: int) -> dict:
+    """{split: float32 RGB [0, 1] array (N, S, S, 3)} of the run's data, on either data
+    path (tf.data or numpy): for baselines and checks computed without a model."""
+    out = {}
+    for split, (images, _) in load_splits(run, seed, as_uint8=True).items():
+        if uses_tf_data():
+            array = np.concatenate([np.asarray(b) for b in images.batch(256).as_numpy_iterator()])
+        else:
+            array = np.asarray(images)
+        out[split] = array.astype("float32") / (255.0 if array.dtype == np.uint8 else 1.0)
+    return out
+
+
 def embeddings(embedder, images, colorspace: ColorSpace, cache_path: str) -> np.ndarray:
     """Each image's backbone embedding, computed once and kept on disk for resumes."""
     if os.path.exists(cache_path):
