@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from deepcolor.tables import markdown_table
+from deepcolor.train.results import REPORTS
 
 ORDER = ("unet_colorspace", "koalarization", "unet_cnn_cgan", "deepcolor", "dilated_unet",
          "pretrained_colorizer", "leaderboard")
@@ -40,7 +41,10 @@ def rows(results: Path) -> tuple:
             older.append(f"`{folder.relative_to(results.parent)}` ({saved.get('command', '?')})")
             continue
         seeds = config.get("seeds") or [config.get("seed", 0)]
-        scale = f"stand-in: {config['stand_in']}" if config.get("stand_in") else "the report's data"
+        labels = ", ".join(dict.fromkeys(r["data"].get("label") or r["data"]["source"]
+                                         for r in config["runs"]))
+        scale = (f"stand-in: {config['stand_in']}" if config.get("stand_in") else
+                 "the report's data" if config["report"] in REPORTS else f"ours: {labels}")
         for verdict in json.loads(verdicts_path.read_text()):
             table.append({"report": config["report"], "claim": verdict["text"],
                           "verdict": verdict["verdict"].upper(), "numbers": verdict["evidence"],
