@@ -19,8 +19,8 @@ from experiments import dilated_unet as exp004
 from experiments import leaderboard
 from experiments import unet_cnn_cgan as exp002
 
-MODULES = [importlib.import_module(f"experiments.{m.name}")
-           for m in pkgutil.iter_modules(experiments.__path__)]
+MODULES = [importlib.import_module(f"experiments.{m.name}")  # "_name": an experiment's helper
+           for m in pkgutil.iter_modules(experiments.__path__) if not m.name.startswith("_")]
 METRICS = ("mse", "psnr", "ssim", "ciede2000", "colorfulness", "colorfulness_true",
            "colorfulness_gap", "final_loss")
 
