@@ -53,7 +53,8 @@ from deepcolor.train.experiment import Experiment
 
 PRESETS = {
     "default": "the four models on 800 CIFAR-10 images (stand-in for dataset 1), 32px, "
-               "1/4-width U-Net, random VGG16, 4 epochs (offline; ~16 min on a 2-core CPU)",
+               "1/4-width U-Net, random VGG16, 4 epochs, 3 seeds (offline; ~16 min per seed on a "
+               "2-core CPU)",
     "paper": "report 002: datasets 1 and 2 (NCD), 224px, ImageNet VGG16, 150/100 epochs "
              "(needs the data and VGG16 weights; about a day on one GPU)",
 }
@@ -103,10 +104,10 @@ def get_config(preset: str) -> ExperimentConfig:
                      BackboneConfig(weights=None, size=32, **vgg), {"base_filters": 16}, 8)
         return ExperimentConfig(
             "unet_cnn_cgan", preset, "002", "Report 002: U-Net, Koalarization CNN and cGAN",
-            runs, claims=_claims(), stand_in="800 CIFAR-10 images at 32x32 for dataset 1 (no stand-in for "
+            runs, claims=_claims(), seeds=[0, 1, 2], stand_in="800 CIFAR-10 images at 32x32 for dataset 1 (no stand-in for "
                            "dataset 2); U-Net/generator at 1/4 width; VGG16 randomly "
                            "initialised at 32x32",
-            expected_runtime="about 16 minutes on a shared 2-core CPU",
+            expected_runtime="about 16 minutes per seed on a shared 2-core CPU (3 seeds)",
             notes=["A smoke-scale run: 4 epochs on 800 tiny images cannot show the report's "
                    "qualitative differences; the verdicts below say what this run shows.",
                    "cGAN rows: final_loss/test_loss are L_total = L_GAN + 50 L1 (can be "
