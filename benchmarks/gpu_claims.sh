@@ -14,7 +14,8 @@
 #   bash benchmarks/gpu_claims.sh                 # all three presets
 #   bash benchmarks/gpu_claims.sh unet_colorspace # or some of them
 #
-# EXTRA="--epochs 1 --seeds 0" passes options to every preset (a CPU trial of the script).
+# EXTRA="--epochs 1 --seeds 0" passes options to every preset and LIMIT_S overrides the
+# time limits (a CPU trial of the script).
 # Each preset runs under its own time limit; a killed preset resumes on the next call
 # (its run folder is kept in gpu_data/runs, which travels back only as a tarball, so
 # a resume needs a warm machine). Outputs in $OUT: claims.md (every verdict), one
@@ -39,7 +40,7 @@ export DEEPCOLOR_DATA=/tmp/deepcolor_data
 declare -A LIMIT=([unet_colorspace]=200 [koalarization]=130 [dilated_unet]=130)
 for name in ${*:-unet_colorspace koalarization dilated_unet}; do
     start=$SECONDS
-    timeout -k 10 "${LIMIT[$name]:-120}" "$PY" -m "experiments.$name" --preset gpu \
+    timeout -k 10 "${LIMIT_S:-${LIMIT[$name]:-120}}" "$PY" -m "experiments.$name" --preset gpu \
         --mixed-precision on --results-dir "$W/results" --runs-dir gpu_data/runs ${EXTRA:-} \
         > "$W/logs/$name.log" 2>&1
     code=$?
