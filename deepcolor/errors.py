@@ -5,6 +5,9 @@ catches these and prints `first_line(error)`; `DEEPCOLOR_DEBUG=1` shows the trac
 """
 from __future__ import annotations
 
+import sys
+from typing import Callable, List, Optional
+
 
 class UsageError(ValueError):
     """Misuse of a command (a bad option or argument): one line, exit status 2."""
@@ -16,3 +19,17 @@ def first_line(error: BaseException) -> str:
     if not text:
         return type(error).__name__
     return text.splitlines()[0].strip().strip("'")
+
+
+def run_command(prog: str, run: Callable[[List[str]], int],
+                argv: Optional[List[str]] = None) -> int:
+    """A subcommand's `main`: `run(argv)`, with misuse as one line and status 2, and
+    Ctrl-C as one line and status 130 (the shell's convention)."""
+    try:
+        return run(sys.argv[1:] if argv is None else list(argv))
+    except UsageError as error:
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130

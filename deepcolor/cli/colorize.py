@@ -38,7 +38,7 @@ import numpy as np
 
 from deepcolor.cli.outputs import (FORMATS, Job, Progress, compare_strip, plan_jobs,
                                    write_image)
-from deepcolor.errors import UsageError, first_line
+from deepcolor.errors import UsageError, first_line, run_command
 from deepcolor.serving.images import read_image  # noqa: F401  (deepcolor.cli.colorize.read_image)
 
 _PROG = "deepcolor colorize"
@@ -211,11 +211,4 @@ def run(argv) -> int:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    try:
-        return run(sys.argv[1:] if argv is None else list(argv))
-    except UsageError as error:
-        print(f"{_PROG}: error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"{_PROG}: interrupted", file=sys.stderr)
-        return 130
+    return run_command(_PROG, run, argv)

@@ -17,11 +17,10 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import shutil
-import sys
 from pathlib import Path
 from typing import List, Optional
 
-from deepcolor.errors import UsageError, first_line
+from deepcolor.errors import UsageError, first_line, run_command
 
 PROG = "deepcolor export"
 TARGETS = {"savedmodel": "_savedmodel", "tflite": ".tflite", "onnx": ".onnx"}
@@ -139,11 +138,4 @@ def run(argv) -> int:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    try:
-        return run(sys.argv[1:] if argv is None else list(argv))
-    except UsageError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
+    return run_command(PROG, run, argv)

@@ -28,7 +28,7 @@ from typing import List, Optional
 
 import numpy as np
 
-from deepcolor.errors import UsageError
+from deepcolor.errors import UsageError, run_command
 
 COLUMNS = ("model", "report, section", "params (trainable / total)", "input shape(s)",
            "output shape", "colour space", "description")
@@ -155,8 +155,4 @@ def run(argv) -> int:
 
 
 def main(argv=None) -> int:
-    try:
-        return run(sys.argv[1:] if argv is None else list(argv))
-    except UsageError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return 2
+    return run_command(PROG, run, argv)
