@@ -27,7 +27,10 @@ def _no_tensorflow_path(tmp_path: Path) -> Path:
     stub = tmp_path / "no_tf" / "tensorflow"
     stub.mkdir(parents=True)
     (stub / "__init__.py").write_text(
-        'raise ImportError("tensorflow is blocked in this test (JAX-only machine)")\n')
+        # ModuleNotFoundError, as on a real JAX-only machine: pytest 9's importorskip
+        # skips only on that (a plain ImportError now fails the test).
+        'raise ModuleNotFoundError("tensorflow is blocked in this test (JAX-only machine)",'
+        ' name="tensorflow")\n')
     return stub.parent
 
 

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_quick_gpu_run_packs_its_outputs(tmp_path):
     stub = tmp_path / "no_tf" / "tensorflow"
     stub.mkdir(parents=True)
-    (stub / "__init__.py").write_text('raise ImportError("tensorflow is blocked")\n')
+    (stub / "__init__.py").write_text('raise ModuleNotFoundError("tensorflow is blocked", name="tensorflow")\n')
     out = tmp_path / "out"
     env = dict(os.environ, OUT=str(out), PYTHON=sys.executable, JAX_PLATFORMS="cpu",
                PYTHONPATH=str(stub.parent))
