@@ -62,13 +62,13 @@ def last_finite_epoch(history_path: str) -> int:
     return int(finite["epoch"].max()) + 1 if len(finite) else 0
 
 
-def best_epoch(history_path: str) -> int:
-    """1-based number of the epoch with the lowest finite validation loss (0 if none)."""
+def best_epoch(history_path: str, monitor: str = "val_loss") -> int:
+    """1-based number of the epoch with the lowest finite `monitor` loss (0 if none)."""
     frame = _history(history_path)
-    if frame is None or "val_loss" not in frame:
+    if frame is None or monitor not in frame:
         return 0
-    finite = frame[frame["val_loss"].map(lambda v: math.isfinite(float(v)))]
-    return int(finite.loc[finite["val_loss"].idxmin(), "epoch"]) + 1 if len(finite) else 0
+    finite = frame[frame[monitor].map(lambda v: math.isfinite(float(v)))]
+    return int(finite.loc[finite[monitor].idxmin(), "epoch"]) + 1 if len(finite) else 0
 
 
 class _FiniteBackup(keras.callbacks.BackupAndRestore):
@@ -90,20 +90,21 @@ class _FiniteCheckpoint(keras.callbacks.Callback):
 
 
 class _BestCheckpoint(keras.callbacks.Callback):
-    """The weights of the epoch with the lowest validation loss so far (history included)."""
+    """The weights of the epoch with the lowest `monitor` loss so far (history included):
+    validation loss, or training loss where a report kept that (report 004, section V)."""
 
-    def __init__(self, path: str, net, history_path: str):
+    def __init__(self, path: str, net, history_path: str, monitor: str = "val_loss"):
         super().__init__()
-        self.path, self.net, self.history_path = path, net, history_path
+        self.path, self.net, self.history_path, self.monitor = path, net, history_path, monitor
 
     def on_train_begin(self, logs=None):
         frame = _history(self.history_path)
-        values = [] if frame is None or "val_loss" not in frame else [
-            float(v) for v in frame["val_loss"] if math.isfinite(float(v))]
+        values = [] if frame is None or self.monitor not in frame else [
+            float(v) for v in frame[self.monitor] if math.isfinite(float(v))]
         self.best = min(values) if values and os.path.exists(self.path) else math.inf
 
     def on_epoch_end(self, epoch, logs=None):
-        value = float((logs or {}).get("val_loss", math.nan))
+        value = float((logs or {}).get(self.monitor, math.nan))
         if _finite(logs) and math.isfinite(value) and value < self.best:
             self.best = value
             _save_atomically(self.net, self.path)
@@ -123,7 +124,8 @@ def has_tensorflow() -> bool:
     return True
 
 
-def training_callbacks(run_dir, backup_dir, history_path, last_path, best_path, net) -> list:
+def training_callbacks(run_dir, backup_dir, history_path, last_path, best_path, net,
+                       monitor: str = "val_loss") -> list:
     # Order matters: the history row and the checkpoints are written before the backup
     # records the epoch as finished, so a kill in between re-does at most that epoch.
     tensorboard = ([keras.callbacks.TensorBoard(os.path.join(run_dir, "tensorboard"),
@@ -133,7 +135,7 @@ def training_callbacks(run_dir, backup_dir, history_path, last_path, best_path, 
         keras.callbacks.CSVLogger(history_path, append=True),
         keras.callbacks.TerminateOnNaN(),
         _FiniteCheckpoint(last_path, net),
-        _BestCheckpoint(best_path, net, history_path),
+        _BestCheckpoint(best_path, net, history_path, monitor),
         *tensorboard,
         _FiniteBackup(backup_dir, delete_checkpoint=False),
     ]

@@ -48,9 +48,9 @@ class RunConfig:
     `paper` holds the report's own numbers for this row, keyed by our metric names
     (e.g. {"mse": 0.0105}); the table puts each beside ours.
 
-    `checkpoint`: "last" (what the reports did: a fixed number of epochs) or "best" (the
-    epoch with the lowest validation loss); the other is scored too ("<metric>@best" /
-    "<metric>@last").
+    `checkpoint`: "last" (a fixed number of epochs, what reports 000-003 did), "best" (the
+    epoch with the lowest validation loss) or "best_train" (the lowest training loss, what
+    report 004 kept, section V); the other is scored too ("<metric>@best" / "<metric>@last").
 
     `trainer`: "supervised" (model.fit on `loss`) or "cgan" (deepcolor.gan: `model`
     is the generator, `trainer_options` may set discriminator, l1_weight, epsilon,
@@ -72,7 +72,7 @@ class RunConfig:
     trainer: str = "supervised"
     trainer_options: Dict = dataclasses.field(default_factory=dict)
     init_from: Optional[str] = None
-    checkpoint: str = "last"  # scored and exported: "last" epoch, or "best" on validation
+    checkpoint: str = "last"  # scored and exported: "last", "best" (validation), "best_train"
 
 
 @dataclasses.dataclass

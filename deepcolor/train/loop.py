@@ -30,6 +30,8 @@ HUBER_DELTA = 1 / 16  # on ab / 128: quadratic below 8 ab units, L1-like (less g
 _LOSSES = {"mse": "mse", "l1": "mae", "mae": "mae",
            "huber": keras.losses.Huber(delta=HUBER_DELTA, name="huber")}
 TRAINERS = ("supervised", "cgan")
+# "best": lowest validation loss; "best_train": lowest training loss (report 004, section V).
+CHECKPOINTS = ("last", "best", "best_train")
 GRID_IMAGES = 8
 WHITE = 0.9  # an RGB pixel with every channel at least this is "white" (report 002, 4.1)
 
@@ -71,9 +73,9 @@ def model_options(run: RunConfig, spec, embedding_dim: Optional[int] = None) -> 
 def build_model(run: RunConfig, spec, strategy, jit_compile: bool,
                 embedding_dim: Optional[int] = None):
     """The compiled model to fit: a registered model, or a cGAN around it (train.gan)."""
-    if run.checkpoint not in ("last", "best"):
-        raise UsageError(f"run {run.name!r}: checkpoint must be 'last' or 'best', not "
-                         f"{run.checkpoint!r}")
+    if run.checkpoint not in CHECKPOINTS:
+        raise UsageError(f"run {run.name!r}: checkpoint must be one of {', '.join(CHECKPOINTS)}, "
+                         f"not {run.checkpoint!r}")
     if run.trainer not in TRAINERS:
         raise UsageError(f"run {run.name!r}: unknown trainer {run.trainer!r}; choose one of "
                          f"{', '.join(TRAINERS)}")
@@ -181,7 +183,9 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
         log(f"  initialised {net.name} from {init_weights}")
     history_path = os.path.join(run_dir, "history.csv")
     last, best = (os.path.join(run_dir, f) for f in ("checkpoint.weights.h5", "best.weights.h5"))
-    callbacks = callbacks_lib.training_callbacks(run_dir, backup_dir, history_path, last, best, net)
+    monitor = "loss" if run.checkpoint == "best_train" else "val_loss"
+    callbacks = callbacks_lib.training_callbacks(run_dir, backup_dir, history_path, last, best,
+                                                 net, monitor)
     fit = model.fit(datasets["train"], validation_data=datasets["validation"], epochs=run.epochs,
                     steps_per_epoch=data_pipelines.steps_per_epoch(reports["train"]["num_images"],
                                                                    run.batch_size),
@@ -196,7 +200,7 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
     # The run's checkpoint (`run.checkpoint`: the last epoch, or the one best on
     # validation) is scored and exported; the other is scored too, as "<metric>@last"
     # or "<metric>@best", on the same test images.
-    use_best = run.checkpoint == "best" and os.path.exists(best)
+    use_best = run.checkpoint != "last" and os.path.exists(best)
     if use_best:
         net.load_weights(best)
     results, samples = evaluate(net, datasets["test"], colorspace)
@@ -204,11 +208,12 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
         net.load_weights(last if use_best else best)
         other, _ = evaluate(net, datasets["test"], colorspace)
         results.update({f"{k}@{'last' if use_best else 'best'}": v for k, v in other.items()})
-        results["best_epoch"] = callbacks_lib.best_epoch(history_path)
+        results["best_epoch"] = callbacks_lib.best_epoch(history_path, monitor)
         net.load_weights(best if use_best else last)
     for key in ("loss", "val_loss"):
         if key in history and len(history[key]):
             results[f"final_{key}"] = float(history[key][-1])
+            results[f"lowest_{key}"] = float(np.nanmin(history[key]))  # what "best" keeps
     if run.trainer == "cgan":  # the report's L_total on the test split
         results["test_loss"] = float(model.evaluate(datasets["test"], verbose=0,
                                                     return_dict=True)["loss"])

@@ -32,6 +32,27 @@ def seed_values(config: ExperimentConfig, results: Dict[str, list], baselines: L
     return values
 
 
+PER_SEED_CSV = "per_seed.csv"
+SEED_INDEPENDENT = "all"  # the seed column of a baseline row: scored once, on every seed's test split
+
+
+def per_seed_rows(config: ExperimentConfig, results: Dict[str, list], baselines: List[dict]):
+    """One row per (run, seed) with every test metric, baselines once (seed "all"):
+    the file verdicts are computed from, so they can be re-analysed without training."""
+    seeds = config.all_seeds()
+    rows = []
+    for run in config.runs:
+        for seed, result in zip(seeds, results.get(run.name, [])):
+            rows.append({"run": run.name, "seed": seed, **{
+                k: v for k, v in result.metrics.items() if isinstance(v, (int, float))}})
+    for row in baselines:
+        rows.append({"run": row["run"], "seed": SEED_INDEPENDENT, **{
+            k: v for k, v in row.items() if isinstance(v, (int, float)) and k not in
+            ("epochs", "train images")}})
+    metrics = sorted({k for row in rows for k in row} - {"run", "seed"})
+    return rows, ["run", "seed"] + metrics
+
+
 def table_rows(config: ExperimentConfig, results: Dict[str, list]) -> Tuple[List[Dict], List[str]]:
     """One row per run (means over seeds): the report's numbers beside ours, then the
     shared metrics; with several seeds, 95% intervals of the main metrics."""
@@ -96,6 +117,7 @@ def write(experiment, config: ExperimentConfig, results: Dict[str, list], out_di
     baselines = experiment.baseline_rows(config) if experiment.baseline_rows else []
     rows += baselines
     write_csv(rows, columns, os.path.join(out_dir, "table.csv"))
+    write_csv(*per_seed_rows(config, results, baselines), os.path.join(out_dir, PER_SEED_CSV))
     verdicts = claims_lib.decide(config.claims, seed_values(config, results, baselines))
     observations = experiment.observations(results, config) if experiment.observations else []
     seeds = config.all_seeds()

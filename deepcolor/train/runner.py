@@ -79,7 +79,7 @@ def train_all(config: ExperimentConfig, run_root: str, strategy, jit_compile: bo
                 earlier = results[run.init_from][-1]
                 kept = next(r.checkpoint for r in config.runs if r.name == run.init_from)
                 init = os.path.join(earlier.run_dir, "checkpoint.weights.h5")
-                if kept == "best" and os.path.exists(os.path.join(earlier.run_dir, "best.weights.h5")):
+                if kept != "last" and os.path.exists(os.path.join(earlier.run_dir, "best.weights.h5")):
                     init = os.path.join(earlier.run_dir, "best.weights.h5")
             provenance = {"experiment": config.experiment, "preset": config.preset,
                           "run": run.name, "seed": seed, "stand_in": config.stand_in}
