@@ -23,8 +23,10 @@ Presets:
 
 The report has no numbers: its evidence is the training-loss curves (figure 4) and
 colorized samples (figures 5-8). Its claims are data (`CLAIMS`): model 3 > model 2 >
-model 1 on the final training loss (figure 4's quantity) and on the test MSE, and
-model 1's outputs "almost entirely grayscale" on the colourfulness of the outputs.
+model 1 on the lowest training loss (figure 4's quantity; the report kept each model
+at its lowest training loss) and on the test MSE; model 1's outputs "almost entirely
+grayscale" and its failure to fit even the training data; model 3 the most vibrant;
+model 3's red bias (not measured yet).
 """
 from __future__ import annotations
 
@@ -50,15 +52,26 @@ SEED = 7
 DEFAULT_SEEDS = [7, 8, 9, 10, 11]  # the report's seed and four more: paired tests over 5 seeds
 NEAR_GRAY = 0.25  # "almost entirely grayscale": below a quarter of the truth's colourfulness
 CLAIMS = [
-    # Section VI / figure 4: deeper models with skips and dilation train to lower loss.
-    claims.ranking("model 3 > model 2 > model 1 (final training loss, figure 4's quantity)",
-                   ["model 3", "model 2", "model 1"], "final_loss"),
+    # Section VI / figure 4: deeper models with skips and dilation train to lower loss;
+    # section V kept each model at its lowest training loss, which is what we compare.
+    claims.ranking("model 3 > model 2 > model 1 (lowest training loss, figure 4's quantity)",
+                   ["model 3", "model 2", "model 1"], "lowest_loss"),
     claims.ranking("model 3 > model 2 > model 1 (test MSE, ab / 128)",
                    ["model 3", "model 2", "model 1"], "mse"),
     # Section VI: "Model 1 ... outputs that were almost entirely grayscale".
     claims.Ratio("model 1's outputs are almost entirely grayscale (colourfulness below 25% "
                  "of the truth's)", "model 1", "model 1", "colorfulness", at_most=NEAR_GRAY,
                  denominator_metric="colorfulness_true"),
+    # Section VI: model 1 "struggled to learn even from the training data": its lowest
+    # training loss stays at least 10% above the deepest model's (our threshold).
+    claims.Ratio("model 1 fails to fit even its training data (lowest training loss at least "
+                 "1.1x model 3's)", "model 1", "model 3", "lowest_loss", at_least=1.1),
+    # Section VI: model 3 produces "the most vibrant" colorizations.
+    claims.best("model 3 is the most vibrant (highest colourfulness)", "model 3",
+                ["model 2", "model 1"], "colorfulness"),
+    claims.NotTestable("model 3 tends to favour red hues",
+                       "the suite measures no per-hue statistic yet (a red-share metric "
+                       "would decide it); not a limit of the offline data"),
 ]
 
 

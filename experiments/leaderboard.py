@@ -46,7 +46,7 @@ import sys
 import numpy as np
 
 from deepcolor.errors import UsageError
-from deepcolor.train import runner
+from deepcolor.train import baselines, runner
 from deepcolor.train.config import BackboneConfig, DataConfig, ExperimentConfig, RunConfig
 from deepcolor.train.experiment import Experiment
 
@@ -59,8 +59,7 @@ PRESETS = {
 SKIP = ("cgan002_discriminator",)
 GAN_ENTRY = "unet002 cGAN"
 RANK_BY = "ciede2000"
-BASELINES = {"no colour": "baseline: no colour (a = b = 0)",
-             "mean colour": "baseline: training-set mean ab"}
+BASELINES = baselines.BASELINES
 # Embedders of the models that take one: (arch, embedding, size offline, size pretrained).
 _EMBEDDERS = {"fusion001": ("inception_resnet_v2", "pooled", 75, None),
               "koalarization": ("inception_resnet_v2", "logits", 75, None),
@@ -113,35 +112,9 @@ def get_config(preset: str) -> ExperimentConfig:
                "(inference uses the moving statistics), and it costs those rows."])
 
 
-_CACHE: dict = {}
-
-
 def baseline_rows(config: ExperimentConfig) -> list:
-    """The no-colour and mean-colour rows, on the test images every model is scored on."""
-    key = config.to_json()
-    if key in _CACHE:
-        return _CACHE[key]
-    from deepcolor import metrics
-    from deepcolor.colorspaces import lab_to_rgb, rgb_to_lab
-    from deepcolor.train import data
-
-    arrays = data.rgb_arrays(config.runs[0], config.seed)  # the runs' own data, any backend
-    mean_ab = np.asarray(rgb_to_lab(arrays["train"]))[..., 1:].reshape(-1, 2).mean(axis=0)
-    test_lab = np.asarray(rgb_to_lab(arrays["test"]))
-    rows = []
-    for key_name, ab in (("no colour", np.zeros(2)), ("mean colour", mean_ab)):
-        lab = np.concatenate([test_lab[..., :1], np.broadcast_to(ab, test_lab.shape[:-1] + (2,))],
-                             axis=-1)
-        scores = metrics.evaluate(arrays["test"], np.asarray(lab_to_rgb(lab)))
-        row = {"run": BASELINES[key_name], "model": "-", "epochs": 0,
-               "data": config.runs[0].data.label, "train images": len(arrays["train"])}
-        row.update({c: scores[c] for c in ("psnr", "ssim", "ciede2000", "colorfulness",
-                                           "colorfulness_gap")})
-        if key_name == "mean colour":
-            row["run"] += f" ({ab[0]:.2f}, {ab[1]:.2f})"
-        rows.append(row)
-    _CACHE[key] = rows
-    return rows
+    """The no-colour and mean-colour rows (deepcolor.train.baselines)."""
+    return baselines.rows(config)
 
 
 def observations(results, config) -> list:

@@ -50,6 +50,7 @@ def test_every_preset_builds_a_valid_config(module):
                 assert run.backbone is not None
             loop.model_options(run, spec)  # pretrained weights travel in run.backbone only
         runner.check_init_from(config)  # init_from names an earlier run, same model
+        runner.check_claims(config, experiment)  # claims name real runs and known metrics
         assert json.loads(config.to_json())
         for claim in config.claims:  # claims name runs (or baseline rows) and known metrics
             assert claims.from_dict(json.loads(json.dumps(claim.__dict__))) == claim
@@ -123,49 +124,65 @@ def _values(config, **per_run):
 
 
 def _verdicts(config, values):
-    return [v.verdict for v in claims.decide(config.claims, values)]
+    return {v.text: v.verdict for v in claims.decide(config.claims, values)}
+
+
+def _only(verdicts, *words):
+    """The verdicts of claims whose text holds every word."""
+    return [v for text, v in verdicts.items() if all(w in text for w in words)]
 
 
 def test_claims_002_both_ways():
     config = exp002.get_config("paper")
     good = {"U-Net": 0.01, "Koalarization": 0.03, "cGAN scratch": 0.04, "cGAN pretrained": 0.02}
-    per_run = {run.name: {"mse": good[exp002._role(run)], "white_fraction": 0.5}
-               for run in config.runs}
+    per_run = {run.name: {"mse": good[exp002._role(run)], "white_fraction": 0.5,
+                          "ssim": 0.9 - good[exp002._role(run)], "test_loss": 2.0,
+                          "final_loss": 1.0} for run in config.runs}
     per_run["Koalarization d2"]["white_fraction"] = 0.99
     per_run["cGAN pretrained d2"]["mse"] = 0.001
-    assert _verdicts(config, _values(config, **per_run)) == [claims.SUPPORTED] * 4
+    per_run["U-Net d2"]["mse"] = 0.005
+    got = _verdicts(config, _values(config, **per_run))
+    assert set(got.values()) == {claims.SUPPORTED}, got
     per_run["U-Net d1"]["mse"] = 0.5
     per_run["Koalarization d2"]["white_fraction"] = 0.1
     got = _verdicts(config, _values(config, **per_run))
-    assert got[0] == claims.CONTRADICTED and got[2] == claims.CONTRADICTED
-    stand_in = exp002.get_config("default")  # no dataset 2: those claims are not tested
-    text = [v.evidence for v in claims.decide(stand_in.claims, _values(stand_in, **per_run))]
-    assert sum("not tested" in t for t in text) == 2
+    assert _only(got, "U-Net performed the best") == [claims.CONTRADICTED]
+    assert _only(got, "completely white") == [claims.CONTRADICTED]
+    stand_in = exp002.get_config("default")  # no dataset 2: those claims are not testable
+    got = _verdicts(stand_in, _values(stand_in, **per_run))
+    assert _only(got, "Dataset 2") == [claims.NOT_TESTABLE] * 3
 
 
 def test_claims_003_both_ways():
     config = exp003.get_config("default")
-    ranked = {"U-Net": (0.01, 22.0), "DenseNet": (0.02, 20.0), "MobileNet": (0.03, 15.0)}
+    ranked = {"U-Net": (0.01, 22.0), "DenseNet": (0.02, 20.0), "MobileNet": (0.07, 15.0)}
     per_run = {exp003.run_name(m, e): {"mse": mse, "psnr": psnr + (e == 30)}
                for m, (mse, psnr) in ranked.items() for e in (10, 30)}
     got = _verdicts(config, _values(config, **per_run))
-    assert got[:4] == [claims.SUPPORTED] * 4
+    assert _only(got, "column") == [claims.SUPPORTED] * 4
     # Report: U-Net and DenseNet gain from 30 epochs, MobileNet loses (-0.26 dB).
-    assert got[4:] == [claims.SUPPORTED, claims.SUPPORTED, claims.CONTRADICTED]
+    assert _only(got, "epochs give") == [claims.SUPPORTED, claims.SUPPORTED, claims.CONTRADICTED]
+    assert _only(got, "perform similarly") == [claims.SUPPORTED] * 3
+    assert _only(got, "about double") == [claims.SUPPORTED]
+    assert _only(got, "5 to 10 times") == [claims.SUPPORTED]
+    assert _only(got, "Table 1:") == [claims.NOT_TESTABLE] * 6  # the report's data only
     per_run[exp003.run_name("U-Net", 10)]["mse"] = 0.5
-    assert _verdicts(config, _values(config, **per_run))[0] == claims.CONTRADICTED
+    assert _only(_verdicts(config, _values(config, **per_run)), "10-epoch", "(mse)") == [
+        claims.CONTRADICTED]
 
 
 def test_claims_004_both_ways_and_one_seed_decides_nothing():
     config = exp004.get_config("default")
-    per_run = {name: {"final_loss": loss, "mse": loss, "colorfulness": c, "colorfulness_true": 40.0}
+    per_run = {name: {"lowest_loss": loss, "mse": loss, "colorfulness": c,
+                      "colorfulness_true": 40.0}
                for name, loss, c in (("model 1", 0.3, 2.0), ("model 2", 0.2, 20.0),
                                      ("model 3", 0.1, 30.0))}
-    assert _verdicts(config, _values(config, **per_run)) == [claims.SUPPORTED] * 3
-    one_seed = {run: {k: v[:1] for k, v in m.items()} for run, m in _values(config, **per_run).items()}
-    assert _verdicts(config, one_seed) == [claims.UNDECIDED] * 3
-    per_run["model 1"].update(final_loss=0.05, colorfulness=35.0)
     got = _verdicts(config, _values(config, **per_run))
+    assert list(got.values()) == [claims.SUPPORTED] * 5 + [claims.NOT_TESTABLE]
+    one_seed = {run: {k: v[:1] for k, v in m.items()} for run, m in _values(config, **per_run).items()}
+    assert list(_verdicts(config, one_seed).values())[:5] == [claims.UNDECIDED] * 5
+    per_run["model 1"].update(lowest_loss=0.05, colorfulness=35.0)
+    got = list(_verdicts(config, _values(config, **per_run)).values())
     assert got[0] == claims.CONTRADICTED and got[2] == claims.CONTRADICTED
 
 

@@ -33,6 +33,7 @@ def test_a_new_report_is_one_file_and_runs_end_to_end(tmp_path):
     verdicts = json.loads((out / "verdicts.json").read_text())
     assert [v["verdict"] for v in verdicts] == [claims.SUPPORTED], verdicts
     assert "[" in verdicts[0]["evidence"]  # the 95% interval over the three seeds
+    assert "one-sample t-test" in verdicts[0]["evidence"]  # the verdict names its test
     table = (out / "table.md").read_text()
     assert "Seeds: 0, 1, 2" in table and "SUPPORTED" in table and "mse 95% CI" in table
     for seed in (0, 1, 2):
@@ -44,12 +45,12 @@ def test_the_claims_summary_lists_every_verdict(tmp_path):
     from deepcolor.train import summary
 
     argv = ["--results-dir", str(tmp_path / "results"), "--runs-dir", str(tmp_path / "runs"),
-            "--seeds", "0,1", "--epochs", "1"]
+            "--seeds", "0,1,2", "--epochs", "1"]
     assert runner.main(EXPERIMENT, argv) == 0
     (tmp_path / "results" / "old" / "default").mkdir(parents=True)
     (tmp_path / "results" / "old" / "default" / "config.json").write_text(
         json.dumps({"command": "python -m experiments.old", "config": {"report": "000"}}))
     assert summary.main(["--results-dir", str(tmp_path / "results")]) == 0
     text = (tmp_path / "results" / "claims.md").read_text()
-    assert "| 999 | the model's outputs stay in range (ab MSE at most 1) | SUPPORTED | 2 |" in text
+    assert "| 999 | the model's outputs stay in range (ab MSE at most 1) | SUPPORTED | 3 |" in text
     assert "python -m experiments.old" in text  # listed as written before claims were data

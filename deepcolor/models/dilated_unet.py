@@ -12,9 +12,12 @@ The report trains each with Adam 1e-3, L2 loss, batch 128, 120 epochs, seed 7
 
 Choices where section III is silent (figure 2, which drew the models, is missing):
 
-* Down- and up-sampling: no pooling is mentioned, and the decoder "uses transposed
-  convolutions to up sample", so each encoder conv that changes resolution has stride
-  2 and each decoder transposed conv that changes it has stride 2; kernels are 3x3.
+* Down- and up-sampling: section III's description of the original U-Net (figure 1)
+  mentions max-pooling, but the three models' own descriptions name only convolutions
+  and transposed convolutions ("2 convolutional layers and 2 transpose convolutional
+  layers"), so we do not pool: each encoder conv that changes resolution has stride 2
+  and each decoder transposed conv that changes it has stride 2; kernels are 3x3. A
+  labelled reading: with max-pooling after each conv the models would match too.
 * Filters: 64, 128, 256 by level, the first levels of the original U-Net (figure 1);
   the decoder mirrors them and ends at 32 at full resolution.
 * Activations: ReLU (the report's U-Net description), no batch norm (never named);

@@ -194,6 +194,11 @@ def build_discriminator002(input_size: int = INPUT_SIZE, *,
     the filters up to 512 (128, 256, 512), use the 4x4 stride-2 kernels of the pix2pix
     / DCGAN discriminators this design follows, and ReLU in the MLP's hidden layer.
     BatchNormalization momentum: Keras's default 0.99 (`bn_momentum`; not in the report).
+
+    A mismatch we keep, labelled: section 3.3 says "3 convolution layers" and then "the
+    last convolution layer maps from 512 channels to a single channel". We read that
+    last layer as a fourth conv after the three conv + BN + LeakyReLU blocks (4 convs);
+    it can also be read as the third of the three (3 convs, the third without BN).
     """
     if input_size % 8:
         raise ValueError(f"input_size {input_size} is not divisible by 8")

@@ -70,8 +70,8 @@ def parser(experiment) -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=_positive_int,
                    help="override the preset's (global) batch size")
     p.add_argument("--seeds", type=_seed_list,
-                   help="repeat every run once per seed, e.g. 0,1,2 (claims are decided by "
-                        "95%% intervals over seeds)")
+                   help="repeat every run once per seed, e.g. 0,1,2,3,4 (claims are decided "
+                        "by paired tests over seeds: at least 3)")
     p.add_argument("--backbone-weights", help="imagenet, a local weights file, a TF Hub "
                                               "handle or folder, or none")
     p.add_argument("--mixed-precision", choices=("auto", "on", "off"), default="auto",
@@ -85,6 +85,9 @@ def parser(experiment) -> argparse.ArgumentParser:
                                            "(multiworker reads TF_CONFIG), DataParallel under JAX")
     p.add_argument("--results-dir", default="results", help="where tables and figures go")
     p.add_argument("--runs-dir", default="runs", help="where models and checkpoints go")
+    p.add_argument("--reanalyse", action="store_true",
+                   help="train nothing: decide the claims declared now from the preset's "
+                        "per_seed.csv in --results-dir and rewrite its verdicts")
     p.add_argument("--overwrite", action="store_true",
                    help="replace earlier results of this preset instead of writing beside them")
     return p

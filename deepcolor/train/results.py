@@ -11,29 +11,28 @@ import numpy as np
 
 from deepcolor.tables import markdown_table, write_csv
 from deepcolor.train import claims as claims_lib
-from deepcolor.train import figures
+from deepcolor.train import deciding, figures, metric_table, stats
 from deepcolor.train.config import ExperimentConfig
 
 METRIC_COLUMNS = ["final_loss", "final_val_loss", "test_loss", "mse", "psnr", "ssim",
                   "ciede2000", "colorfulness", "colorfulness_gap"]
-INTERVAL_METRICS = ("mse", "psnr", "ciede2000")
+INTERVAL_METRICS = ("mse", "psnr", "ciede2000")  # 95% intervals: log scale for mse, ciede2000
 REPORTS = ("000", "001", "002", "003", "004", "koalarization")  # shown as mean [95% CI] with several seeds
 
 
-def seed_values(config: ExperimentConfig, results: Dict[str, list], baselines: List[dict]):
-    """{run name: {metric: [one value per seed]}}, baseline rows included."""
-    values = {}
-    for run in config.runs:
-        per_seed = results.get(run.name, [])
-        metrics = sorted({k for r in per_seed for k in r.metrics})
-        values[run.name] = {m: [r.metrics[m] for r in per_seed if m in r.metrics] for m in metrics}
-    for row in baselines:
-        values[row["run"]] = {k: [v] for k, v in row.items() if isinstance(v, (int, float))}
+def seed_values(rows: List[dict]) -> Dict[str, Dict[str, dict]]:
+    """{run: {metric: {seed: value}}} from per-seed rows (a baseline's seed is "all")."""
+    values: Dict[str, Dict[str, dict]] = {}
+    for row in rows:
+        seed = row["seed"] if row["seed"] == SEED_INDEPENDENT else int(row["seed"])
+        for metric, value in row.items():
+            if metric not in ("run", "seed") and value is not None and value == value:
+                values.setdefault(row["run"], {}).setdefault(metric, {})[seed] = float(value)
     return values
 
 
 PER_SEED_CSV = "per_seed.csv"
-SEED_INDEPENDENT = "all"  # the seed column of a baseline row: scored once, on every seed's test split
+SEED_INDEPENDENT = deciding.SEED_INDEPENDENT  # a baseline's seed: scored once, every seed's test split
 
 
 def per_seed_rows(config: ExperimentConfig, results: Dict[str, list], baselines: List[dict]):
@@ -82,11 +81,11 @@ def table_rows(config: ExperimentConfig, results: Dict[str, list]) -> Tuple[List
             row[f"{key} (report)"] = run.paper.get(key)
             row[f"{key} (ours)"] = mean(key)
         row.update({c: mean(c) for c in METRIC_COLUMNS if c not in paper_keys})
-        for m in INTERVAL_METRICS:
+        for m in INTERVAL_METRICS:  # positive metrics on the log scale: intervals stay > 0
             vals = [r.metrics[m] for r in per_seed if m in r.metrics]
             if len(vals) > 1:
-                ci = claims_lib.interval(vals)
-                row[f"{m} 95% CI"] = f"[{ci.low:.4g}, {ci.high:.4g}]"
+                _, low, high = stats.mean_interval(vals, log=metric_table.lookup(m).positive)
+                row[f"{m} 95% CI"] = f"[{low:.4g}, {high:.4g}]"
         rows.append(row)
     return rows, columns
 
@@ -117,8 +116,9 @@ def write(experiment, config: ExperimentConfig, results: Dict[str, list], out_di
     baselines = experiment.baseline_rows(config) if experiment.baseline_rows else []
     rows += baselines
     write_csv(rows, columns, os.path.join(out_dir, "table.csv"))
-    write_csv(*per_seed_rows(config, results, baselines), os.path.join(out_dir, PER_SEED_CSV))
-    verdicts = claims_lib.decide(config.claims, seed_values(config, results, baselines))
+    seed_rows, seed_columns = per_seed_rows(config, results, baselines)
+    write_csv(seed_rows, seed_columns, os.path.join(out_dir, PER_SEED_CSV))
+    verdicts = claims_lib.decide(config.claims, seed_values(seed_rows))
     observations = experiment.observations(results, config) if experiment.observations else []
     seeds = config.all_seeds()
     labels = ", ".join(dict.fromkeys(run.data.label or run.data.source for run in config.runs))
@@ -142,21 +142,36 @@ def write(experiment, config: ExperimentConfig, results: Dict[str, list], out_di
              "Suesstrunk) of the prediction and its gap to the ground truth. All on the test "
              "split; with several seeds, means over seeds.", ""]
     lines += [f"- {n}" for n in config.notes]
-    if verdicts:
-        lines += ["", "## The report's claims against this run", "",
-                  "Supported / contradicted: the 95% intervals over seeds separate the claimed "
-                  "way / the other way; undecided: they overlap, or one seed only.", ""]
-        lines += [f"- {v.line()}" for v in verdicts]
+    lines += verdict_lines(verdicts)
     if observations:
         lines += ["", "## Observations", ""] + [f"- {o}" for o in observations]
     with open(os.path.join(out_dir, "table.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
-    with open(os.path.join(out_dir, "verdicts.json"), "w") as f:
-        json.dump([v.__dict__ for v in verdicts], f, indent=1)
+    write_verdicts(verdicts, out_dir)
     figures.plot_loss_curves(histories, os.path.join(out_dir, "loss_curves.png"), config.title,
                              loss_name=_loss_name(config))
     _sample_grids(config, results, out_dir)
     return os.path.join(out_dir, "table.md")
+
+
+VERDICTS_HEADING = "## The report's claims against this run"
+RULE = ("Each claim is tested on the per-seed results in `per_seed.csv` (runs of one seed "
+        "share data and order, so two runs are compared by their per-seed differences or "
+        "log ratios): SUPPORTED / CONTRADICTED when the test, Holm-corrected over every test "
+        "of this table at alpha 0.05, goes the claimed way / the other way; UNDECIDED "
+        "otherwise, with the smallest effect it could have detected at 80% power. "
+        "Recompute with `python -m deepcolor.train.reanalyse FOLDER`.")
+
+
+def verdict_lines(verdicts) -> List[str]:
+    if not verdicts:
+        return []
+    return ["", VERDICTS_HEADING, "", RULE, ""] + [f"- {v.line()}" for v in verdicts]
+
+
+def write_verdicts(verdicts, out_dir: str) -> None:
+    with open(os.path.join(out_dir, "verdicts.json"), "w") as f:
+        json.dump([v.__dict__ for v in verdicts], f, indent=1, default=float)
 
 
 _LOSS_NAMES = {"mse": "MSE", "l1": "L1", "mae": "L1", "huber": "Huber"}

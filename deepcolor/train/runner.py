@@ -45,6 +45,17 @@ def check_init_from(config: ExperimentConfig) -> None:
                              f"{run.init_from!r} ({earlier[run.init_from].model})")
 
 
+def check_claims(config: ExperimentConfig, experiment: Experiment) -> None:
+    """Claims naming a run or metric that does not exist fail before any data loads."""
+    from deepcolor.train import baselines, claims
+
+    allowed = list(baselines.BASELINES.values()) if experiment.baseline_rows else []
+    try:
+        claims.check(config.claims, [run.name for run in config.runs], allowed)
+    except (KeyError, ValueError) as err:
+        raise UsageError(f"preset {config.preset!r}: {first_line(err)}") from None
+
+
 def _folder_name(index: int, run, seed: int, several: bool) -> str:
     name = f"{index:02d}-{run.name.replace(' ', '_').replace('/', '-')}"
     return f"{name}-seed{seed}" if several else name
@@ -110,6 +121,11 @@ def main(experiment: Experiment, argv=None) -> int:
                                  batch_size=args.batch_size, source=args.data,
                                  backbone_weights=args.backbone_weights, seeds=args.seeds)
         check_init_from(config)
+        check_claims(config, experiment)
+        if args.reanalyse:
+            return _reanalyse(config, args.results_dir, log)
+        if len(config.all_seeds()) < 3 and config.claims:
+            log(f"note: {len(config.all_seeds())} seed(s): no claim can be decided (at least 3)")
         return _execute(experiment, config, args, command.strip(), log)
     except UsageError as err:
         print(f"{experiment.module}: error: {first_line(err)}", file=sys.stderr)
@@ -123,6 +139,16 @@ def main(experiment: Experiment, argv=None) -> int:
         print(f"{experiment.module}: error: {first_line(err)} "
               f"(DEEPCOLOR_DEBUG=1 shows the traceback)", file=sys.stderr)
         return 1
+
+
+def _reanalyse(config: ExperimentConfig, results_dir: str, log) -> int:
+    from deepcolor.train import reanalyse
+
+    folder = os.path.join(results_dir, config.experiment, config.preset)
+    for verdict in reanalyse.reanalyse(folder, config.claims):
+        log(f"- {verdict.line()}")
+    log(f"rewrote {folder}/verdicts.json and the claims in its table.md")
+    return 0
 
 
 def _execute(experiment: Experiment, config: ExperimentConfig, args, command: str, log) -> int:
