@@ -12,6 +12,7 @@ from data_pipelines.layout import Layout, LayoutError, class_folders, images_in
 
 NAME = "animals"
 EXPECTED = "class folders of photos: <class>/*.jpg, at least two classes"
+GRAY_NAMES = ("gray", "grey", "grayscale", "black")
 
 
 def _classes_root(root: Path):
@@ -34,6 +35,9 @@ def open_layout(path) -> Layout:
     if root is None:
         raise LayoutError(NAME, given, EXPECTED,
                           "no such folder" if not given.is_dir() else "not two class folders")
+    grays = [c for c in class_folders(root) if c.lower() in GRAY_NAMES or c.endswith("_black")]
+    if grays:  # a colour/gray pair (landscapes:, ncd:) is not two classes
+        raise LayoutError(NAME, given, EXPECTED, f"{grays[0]}/ holds gray copies, not a class")
     entries, excluded = [], []
     for rel, size, mtime in images_in(root):
         if "/" in rel:

@@ -59,14 +59,15 @@ def _preset_data(spec: str, label, path) -> list:
         raise UsageError(f"{spec} has no dataset labelled {label!r}")
     if path is None:
         return datas
-    with_path = [d for d in datas if registry.path_of(d.source) is not None]
-    if len(with_path) != 1:
-        labels = ", ".join(repr(d.label) for d in with_path) or "none"
-        raise UsageError(f"{spec} reads {len(with_path)} dataset folders ({labels}): name the "
+    folders = list(dict.fromkeys(d.source for d in datas if registry.path_of(d.source)))
+    if len(folders) != 1:
+        labels = ", ".join(dict.fromkeys(repr(d.label) for d in datas
+                                         if registry.path_of(d.source))) or "none"
+        raise UsageError(f"{spec} reads {len(folders)} dataset folders ({labels}): name the "
                          f"one PATH holds with --dataset")
-    kind = with_path[0].source.partition(":")[0]
-    return [dataclasses.replace(with_path[0], source=f"{kind}:{path}")]
-
+    kind = folders[0].partition(":")[0]
+    return [dataclasses.replace(d, source=f"{kind}:{path}") for d in datas
+            if d.source == folders[0]]
 
 def _run(argv) -> int:
     if not argv or argv[0] != "check":
