@@ -75,6 +75,8 @@ def test_misuse_is_one_line_and_status_2(tmp_path, capsys):
     assert "--dataset" in capsys.readouterr().err
     assert cli(["data", "check", "--preset", "no_such_experiment:paper"]) == 2
     assert cli(["data", "check"]) == 2
+    assert cli(["data", "check", "--source", "fruits360"]) == 2  # no PATH
+    assert "expected fruits360:PATH" in capsys.readouterr().err
     assert cli(["data"]) == 2
 
 

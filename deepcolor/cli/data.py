@@ -50,7 +50,9 @@ def _preset_data(spec: str, label, path) -> list:
     name, _, preset = spec.partition(":")
     try:
         module = importlib.import_module(f"experiments.{name}")
-    except ModuleNotFoundError:
+    except ModuleNotFoundError as error:
+        if error.name not in ("experiments", f"experiments.{name}"):
+            raise  # the experiment exists; something it needs is missing
         raise UsageError(f"unknown experiment {name!r} (run from a checkout; experiments/"
                          f"<name>.py)") from None
     config = module.EXPERIMENT.config(preset or "paper")
@@ -74,6 +76,7 @@ def _run(argv) -> int:
         raise UsageError("usage: deepcolor data check (--preset EXPERIMENT:PRESET | --source "
                          "SPEC) [PATH]")
     args = _parser().parse_args(argv[1:])
+    from data_pipelines import registry
     from data_pipelines.layout import LayoutError
     from data_pipelines.report import DataSourceError
     from deepcolor.train import config as config_lib, datacheck
@@ -81,6 +84,10 @@ def _run(argv) -> int:
     if args.source:
         if args.path or args.dataset:
             raise UsageError("PATH and --dataset go with --preset; --source names its own path")
+        try:
+            registry.lookup(args.source)
+        except DataSourceError as error:
+            raise UsageError(str(error)) from None
         datas = [config_lib.DataConfig(source=args.source)]
     else:
         datas = _preset_data(args.preset, args.dataset, args.path)
