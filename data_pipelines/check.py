@@ -36,6 +36,7 @@ class DataCheck:
     in_two_splits: List[List[str]] = dataclasses.field(default_factory=list)  # [a, b, why]
     resolution: Dict[str, object] = dataclasses.field(default_factory=dict)
     same_set: List[str] = dataclasses.field(default_factory=list)
+    settings: Dict[str, object] = dataclasses.field(default_factory=dict)  # limits, fractions
 
     @property
     def problems(self) -> List[str]:
@@ -49,7 +50,9 @@ class DataCheck:
         return {**dataclasses.asdict(self), "problems": self.problems}
 
     def text(self) -> str:
-        lines = [f"source: {self.source}", f"  {self.description}"]
+        given = ", ".join(f"{k} {v}" for k, v in self.settings.items() if v is not None)
+        lines = [f"source: {self.source}" + (f" ({given})" if given else ""),
+                 f"  {self.description}"]
         for split, info in self.splits.items():
             lines.append(f"  {split:<10} {info['images']:>7} images")
         how = next(iter(self.splits.values()), {}).get("how", "")
@@ -61,7 +64,8 @@ class DataCheck:
         lines.append(f"  in two splits: {len(self.in_two_splits)}")
         lines += [f"    {a} and {b} ({why})" for a, b, why in self.in_two_splits[:MAX_LISTED]]
         if self.resolution:
-            lines.append("  resolution: " + ", ".join(f"{k} {v}" for k, v in self.resolution.items()))
+            sizes = ", ".join(f"{k} {v}" for k, v in self.resolution.items())
+            lines.append(f"  resolution: {sizes}")
         return "\n".join(lines)
 
 
@@ -156,12 +160,16 @@ def check_source(spec: str, *, train_limit: Optional[int] = None,
                   drop_grayscale=drop_grayscale, gray_threshold=gray_threshold)
     source, _ = registry.lookup(spec)
     if source.kind == "tfds":
-        return check_tfds(spec, limits, select)
-    if source.kind == "sample":
+        check = check_tfds(spec, limits, select)
+    elif source.kind == "sample":
         check = DataCheck(spec, "photos shipped inside scikit-image and scikit-learn (a "
                                 "stand-in), split by photo")
         for split in SPLITS:
             crops = sample.split_crops(split, seed)[:limits[split]]
             check.splits[split] = {"images": len(crops), "how": "by photo (sample.SPLIT_PHOTOS)"}
-        return check
-    return check_files(spec, limits, seed, select)
+    else:
+        check = check_files(spec, limits, seed, select)
+    check.settings = {"train_limit": train_limit, "eval_limit": eval_limit,
+                      "validation_fraction": validation_fraction, "test_fraction": test_fraction,
+                      "drop_grayscale": drop_grayscale or None}
+    return check

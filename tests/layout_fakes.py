@@ -107,7 +107,7 @@ def mirflickr(root: Path, n=12, grays=2) -> Path:
     for i in range(1, n + 1):
         path = colour(base / f"im{i}.jpg")
         if i <= grays:
-            gray_copy(path, path).with_suffix(".jpg")
+            gray_copy(path, path)  # a grayscale photo, as MIRFLICKR holds some
     (base / "meta" / "tags").mkdir(parents=True)
     (base / "meta" / "tags" / "tags1.txt").write_text("sky\n")
     colour(base / "meta" / "thumb.jpg")  # not a photo of the set

@@ -160,7 +160,8 @@ def test_cifar10_python_pickles_keep_the_official_test_batch(tmp_path):
 
 
 @pytest.mark.parametrize("name,fake", [
-    ("fruits360", "landscapes"), ("landscapes", "fruits360"), ("animals", "mirflickr"), ("animals", "landscapes"),
+    ("fruits360", "landscapes"), ("landscapes", "fruits360"), ("animals", "mirflickr"),
+    ("animals", "landscapes"),
     ("kaggle-colorization", "ncd"), ("ncd", "coco"), ("coco", "ade20k"),
     ("places365", "coco"), ("ade20k", "mirflickr"), ("mirflickr25k", "coco"),
     ("flowers102", "fruits360"), ("cifar10-python", "coco"), ("deepcolor003", "coco")])
