@@ -5,10 +5,12 @@
 * numpy + PIL (`arrays.load_arrays`, `array_batches.encode_batches`), for any Keras
   backend, with no TensorFlow installed (JAX GPU machines).
 
-Sources (string specs): `tfds:NAME[:SPLIT]` (tf.data only), `folder:PATH`, `cifar10-jpg`
-(the offline CIFAR-10 copy in ../shared/datasets), `photos` (362 real photographs there,
-split by file) and `sample` (photos shipped inside the scikit-image and scikit-learn
-wheels, a stand-in that works on any fresh install).
+Sources (string specs), all listed in `registry.SOURCES`: `tfds:NAME[:SPLIT]` (tf.data
+only), `folder:PATH`, `cifar10-jpg` (the offline CIFAR-10 copy in ../shared/datasets),
+`photos` (362 real photographs there, split by file), `sample` (photos shipped inside
+the scikit-image and scikit-learn wheels, a stand-in that works on any fresh install),
+and one per report dataset as published (`fruits360:PATH`, `mirflickr25k:PATH`, ...;
+`published/`), which `check.check_source` verifies before training.
 
 Importing this package imports no TensorFlow: the tf.data functions load on first use.
 """

@@ -19,11 +19,11 @@ from typing import Optional, Union
 
 import numpy as np
 
-from data_pipelines import cifar10, photos, pixels, rules, sample
+from data_pipelines import pixels, registry, rules, sample
 from data_pipelines.folder import GRAY_CHROMA, check_split, select_files
 from data_pipelines.report import DataSourceError, SourceReport
 
-SOURCES = "folder:PATH, cifar10-jpg, photos or sample"
+SOURCES = registry.names(tf_data=False)
 
 
 def _empty(image_size: int) -> np.ndarray:
@@ -52,9 +52,9 @@ def _sample_arrays(split, seed, limit, drop_grayscale, gray_threshold, image_siz
     return _stack(images, image_size), report
 
 
-def _file_arrays(source, root, split, image_size, resize, max_pixels, description, **select):
-    paths, skipped, dropped, how, _ = select_files(root, split, max_pixels=max_pixels,
-                                                   decoder="numpy", **select)
+def _file_arrays(source, layout, split, image_size, resize, max_pixels, description, **select):
+    paths, skipped, dropped, how, _ = select_files(None, split, max_pixels=max_pixels,
+                                                   decoder="numpy", layout=layout, **select)
 
     def prepare(path):
         try:
@@ -65,34 +65,23 @@ def _file_arrays(source, root, split, image_size, resize, max_pixels, descriptio
                                   f"replaced?") from error
 
     images = pixels.map_ordered(prepare, paths)
-    text = f"{description}: {len(paths)} {split} images ({how})"
-    if skipped:
-        text += f", {len(skipped)} bad files skipped"
+    text = registry.describe(description, split, paths, how, skipped, layout)
     report = SourceReport(source, split, len(paths), skipped, False, text, dropped)
     return _stack(images, image_size), report
 
 
 def _load(source, split, image_size, resize, max_pixels, select):
-    kind, _, argument = source.partition(":")
+    spec, argument = registry.lookup(source)
     common = dict(image_size=image_size, resize=resize, max_pixels=max_pixels)
-    if kind == "folder" and argument:
-        return _file_arrays(source, argument, split, description=source, **common, **select)
-    if source == cifar10.NAME:
-        return _file_arrays(source, cifar10.ensure_extracted(), split,
-                            description=cifar10.DESCRIPTION, **common, **select)
-    if source == photos.NAME:
-        root = photos.ensure_extracted()
-        return _file_arrays(source, root, split, description=photos.describe(root),
-                            **common, **select)
-    if source == "sample":
+    if spec.kind == "files":
+        layout, description = spec.open(argument)
+        return _file_arrays(source, layout, split, description=description, **common, **select)
+    if spec.kind == "sample":
         return _sample_arrays(split, select["seed"], select["limit"], select["drop_grayscale"],
                               select["gray_threshold"], **common)
-    if kind == "tfds":
-        raise DataSourceError(f"{source}: TFDS datasets need TensorFlow, which the numpy "
-                              f"data path runs without; use the TensorFlow backend, or "
-                              f"{SOURCES}")
-    raise DataSourceError(f"unknown data source {source!r}; use {SOURCES} "
-                          f"(or tfds:NAME[:SPLIT] under TensorFlow)")
+    raise DataSourceError(f"{source}: TFDS datasets need TensorFlow, which the numpy "
+                          f"data path runs without; use the TensorFlow backend, or "
+                          f"{SOURCES}")
 
 
 def load_arrays(source: str, split: str, *, image_size: int, resize: str = "squash",

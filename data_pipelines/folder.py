@@ -124,15 +124,22 @@ def split_entries(entries: List[FileEntry], split: str, validation_fraction: flo
 def select_files(root, split: str, *, limit: Optional[int] = None, seed: int = 0,
                  validation_fraction: float = 0.1, test_fraction: float = 0.1,
                  drop_grayscale: bool = False, gray_threshold: float = GRAY_CHROMA,
-                 max_pixels: int = rules.MAX_PIXELS, decoder: str = "tf"):
+                 max_pixels: int = rules.MAX_PIXELS, decoder: str = "tf", layout=None):
     """Good image paths of one split in pipeline order, and what was left out.
 
     Returns (paths, skipped [(path, reason)], dropped_grayscale, how_split, headers),
     headers being each path's `plan.Header` (format, width, height). With a
     `limit`, files are validated in chunks until `limit` good ones are found, so a
     quick preset on a big folder does not check every file. `decoder` ("tf" or
-    "numpy") is the decoder that checks files (`validate.ValidationCache`).
+    "numpy") is the decoder that checks files (`validate.ValidationCache`). `layout`
+    (a `layout.Layout`, from a published-layout source) gives the files and splits;
+    without one, `root` is read as `folder:`.
     """
+    if layout is not None:
+        root = layout.root
+        chosen, how = layout.select(split, validation_fraction, test_fraction)
+        return _validated(root, chosen, how, limit, seed, drop_grayscale, gray_threshold,
+                          max_pixels, decoder)
     root = Path(root).expanduser()
     if not root.is_dir():
         raise DataSourceError(f"folder:{root}: no such folder (give a folder of JPEG, PNG, "
@@ -141,6 +148,12 @@ def select_files(root, split: str, *, limit: Optional[int] = None, seed: int = 0
     if not entries:
         raise DataSourceError(f"folder:{root}: no {'/'.join(EXTENSIONS)} files found")
     chosen, how = split_entries(entries, split, validation_fraction, test_fraction)
+    return _validated(root, chosen, how, limit, seed, drop_grayscale, gray_threshold,
+                      max_pixels, decoder)
+
+
+def _validated(root, chosen, how, limit, seed, drop_grayscale, gray_threshold, max_pixels,
+               decoder):
     ordered = _rank(chosen, salt=f"{seed}/")
     cache = ValidationCache(root, max_pixels, decoder)
     paths, headers, skipped, dropped, start = [], [], [], 0, 0

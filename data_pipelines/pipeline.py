@@ -17,14 +17,14 @@ from typing import Optional, Union
 
 import tensorflow as tf
 
-from data_pipelines import cifar10, ops, plan, sample, tfds_source
+from data_pipelines import ops, plan, registry, sample, tfds_source
 from data_pipelines.folder import GRAY_CHROMA, check_split, select_files
 from data_pipelines.report import DataSourceError, SourceReport
-from data_pipelines import augment as augmentation, photos
+from data_pipelines import augment as augmentation
 from data_pipelines.rules import epoch_seed, steps_per_epoch  # noqa: F401  (the package API)
 
 AUTOTUNE = tf.data.AUTOTUNE
-SOURCES = "tfds:NAME[:SPLIT], folder:PATH, cifar10-jpg, photos or sample"
+SOURCES = registry.names()
 SHUFFLE_BUDGET_BYTES = 1 << 30  # the shuffle buffer holds whole images: cap its memory
 
 
@@ -66,15 +66,15 @@ def _sample_dataset(split, seed, limit, drop_grayscale, gray_threshold, image_si
     return dataset, report
 
 
-def _file_dataset(source, root, split, image_size, resize, max_pixels, description, **select):
-    paths, skipped, dropped, how, headers = select_files(root, split, max_pixels=max_pixels,
-                                                         **select)
+def _file_dataset(source, layout, split, image_size, resize, max_pixels, description,
+                  **select):
+    paths, skipped, dropped, how, headers = select_files(None, split, max_pixels=max_pixels,
+                                                         layout=layout, **select)
     # Each file decoded by the plan its header calls for (no per-image control flow).
     dataset = plan.planned_dataset(paths, headers, image_size, resize, max_pixels)
-    text = f"{description}: {len(paths)} {split} images ({how})"
-    if skipped:
-        text += f", {len(skipped)} bad files skipped"
+    text = registry.describe(description, split, paths, how, skipped, layout)
     return dataset, SourceReport(source, split, len(paths), skipped, False, text, dropped)
+
 
 
 def _tfds_dataset(source, split, image_size, resize, max_pixels, limit, drop_grayscale,
@@ -120,7 +120,8 @@ def load_images(source: str, split: str, *, image_size: int, resize: str = "squa
     converts whole batches: a per-image float conversion costs more than the shuffle
     and batching together (benchmarks/pipeline.py).
 
-    source: `tfds:NAME[:SPLIT]`, `folder:PATH`, `cifar10-jpg`, `photos` or `sample`.
+    source: any spec of `registry.SOURCES` (`tfds:NAME[:SPLIT]`, `folder:PATH`,
+    `cifar10-jpg`, `fruits360:PATH`, ...).
     split: `train`, `validation` or `test`. `seed` sets the order (a seeded shuffle of
     the file list, the same every epoch; splits do not depend on it) and `limit`
     keeps the first N images of that order. `drop_grayscale` leaves out images whose
@@ -142,27 +143,19 @@ def load_images(source: str, split: str, *, image_size: int, resize: str = "squa
     select = dict(limit=limit, seed=seed, validation_fraction=validation_fraction,
                   test_fraction=test_fraction, drop_grayscale=drop_grayscale,
                   gray_threshold=gray_threshold)
-    kind, _, argument = source.partition(":")
-    if kind == "folder" and argument:
-        dataset, report = _file_dataset(source, argument, split, description=source,
+    spec, argument = registry.lookup(source)
+    if spec.kind == "files":
+        layout, description = spec.open(argument)
+        dataset, report = _file_dataset(source, layout, split, description=description,
                                         **common, **select)
-    elif source == cifar10.NAME:
-        dataset, report = _file_dataset(source, cifar10.ensure_extracted(), split,
-                                        description=cifar10.DESCRIPTION, **common, **select)
-    elif source == photos.NAME:
-        root = photos.ensure_extracted()
-        dataset, report = _file_dataset(source, root, split, description=photos.describe(root),
-                                        **common, **select)
-    elif source == "sample":
+    elif spec.kind == "sample":
         dataset, report = _sample_dataset(split, seed, limit, drop_grayscale, gray_threshold,
                                           **common)
-    elif kind == "tfds":
+    else:
         dataset, report = _tfds_dataset(
             source, split, limit=limit, drop_grayscale=drop_grayscale,
             gray_threshold=gray_threshold, validation_fraction=validation_fraction,
             test_fraction=test_fraction, data_dir=tfds_data_dir, download=download, **common)
-    else:
-        raise DataSourceError(f"unknown data source {source!r}; use {SOURCES}")
     dataset = dataset.apply(tf.data.experimental.assert_cardinality(report.num_images))
     key = repr((source, split, sorted(common.items()), sorted(select.items())))
     dataset = _cache(dataset, cache, key)

@@ -136,7 +136,7 @@ def get_config(preset: str) -> ExperimentConfig:
                    "Rows named '10-epoch column' / '30-epoch column' hold Table 1's numbers "
                    "for 10 / 30 epochs; the epochs column gives what we trained."])
     if preset == "paper":
-        data = DataConfig(source=f"folder:{os.path.join(data_dir(), 'deepcolor003')}",
+        data = DataConfig(source=f"deepcolor003:{os.path.join(data_dir(), 'deepcolor003')}",
                           image_size=256, label="COCO + Places365 + ADE20K (12k train, 3k val)")
         return ExperimentConfig(
             "deepcolor", preset, "003", "Report 003 (DeepColor): Table 1, MSE and PSNR",

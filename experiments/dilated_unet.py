@@ -109,7 +109,7 @@ def get_config(preset: str) -> ExperimentConfig:
             expected_runtime="about 5 minutes on one H100 (estimated)",
             notes=["Sized for one prepared GPU call (benchmarks/gpu_run.sh) under KERAS_BACKEND=jax; its run time is estimated from measured img/s, not yet run: no GPU was lent when it was written."])
     if preset == "paper":
-        data = DataConfig(source=f"folder:{os.path.join(data_dir(), 'mirflickr25k')}",
+        data = DataConfig(source=f"mirflickr25k:{os.path.join(data_dir(), 'mirflickr25k')}",
                           image_size=320, drop_grayscale=True, train_limit=8000,
                           eval_limit=1000, validation_fraction=0.05, test_fraction=0.05,
                           label="MIRFLICKR-25K minus grayscale (8000/1000)")

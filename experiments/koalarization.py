@@ -130,9 +130,10 @@ def get_config(preset: str) -> ExperimentConfig:
             notes=config.notes + ["Sized for one prepared GPU call (benchmarks/gpu_run.sh) under KERAS_BACKEND=jax; its run time is estimated from measured img/s, not yet run: no GPU was lent when it was written."])
     if preset == "paper":
         root, backbone, runs = str(data_dir()), BackboneConfig(weights="imagenet"), []
-        for label, folder in (("Fruits", "fruits-360"), ("Landscapes", "landscapes"),
-                              ("Animals", "animals")):
-            data = DataConfig(source=f"folder:{os.path.join(root, folder)}", image_size=224,
+        for label, folder, kind in (("Fruits", "fruits-360", "fruits360"),
+                                    ("Landscapes", "landscapes", "landscapes"),
+                                    ("Animals", "animals", "animals")):
+            data = DataConfig(source=f"{kind}:{os.path.join(root, folder)}", image_size=224,
                               label=label)
             runs.append(RunConfig(f"fusion {label}", "fusion001", data, backbone=backbone,
                                   batch_size=100, epochs=30, paper={"mse": TABLE4[label]}))

@@ -132,9 +132,9 @@ def get_config(preset: str) -> ExperimentConfig:
     if preset == "paper":
         root, runs = str(data_dir()), []
         backbone = BackboneConfig(weights="imagenet", **vgg)
-        d1 = DataConfig(source=f"folder:{os.path.join(root, 'report002-dataset1')}",
+        d1 = DataConfig(source=f"kaggle-colorization:{os.path.join(root, 'report002-dataset1')}",
                         image_size=224, label="dataset 1 (5000 varied images)")
-        d2 = DataConfig(source=f"folder:{os.path.join(root, 'ncd')}", image_size=224,
+        d2 = DataConfig(source=f"ncd:{os.path.join(root, 'ncd')}", image_size=224,
                         label="dataset 2 (Natural-Color Dataset, 723 images)")
         runs += _runs(d1, "d1", {"U-Net": 150, "Koalarization": 150, "cGAN": 100}, backbone,
                       {}, 16)

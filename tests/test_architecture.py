@@ -90,7 +90,7 @@ def _existing(name: str) -> str:
 
 def test_data_pipelines_imports_nothing_from_deepcolor():
     offenders = [f"{_module_name(p)} imports {name}"
-                 for p in (REPO / "data_pipelines").glob("*.py")
+                 for p in (REPO / "data_pipelines").rglob("*.py")
                  for name, _ in _imports(p) if name.split(".")[0] == "deepcolor"]
     assert not offenders, offenders
 

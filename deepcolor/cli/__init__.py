@@ -4,6 +4,7 @@
     deepcolor colorize   colorize photos (deepcolor.cli.colorize)
     deepcolor export     export a model to SavedModel, TFLite or ONNX (deepcolor.cli.export)
     deepcolor turing     run or score a "real or colorized?" study (deepcolor.cli.turing)
+    deepcolor data       check a preset's dataset before training (deepcolor.cli.data)
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ SUBCOMMANDS = {
     "colorize": ("deepcolor.cli.colorize", "colorize photos (the shipped model by default)"),
     "export": ("deepcolor.cli.export", "export a model to SavedModel, TFLite or ONNX"),
     "turing": ("deepcolor.cli.turing", "run or score a 'real or colorized?' study"),
+    "data": ("deepcolor.cli.data", "data check: what a preset would train and test on"),
 }
 
 

@@ -64,8 +64,9 @@ def parser(experiment) -> argparse.ArgumentParser:
     p = _Parser(prog=f"python -m {experiment.module}", description=experiment.description,
                 epilog=f"presets:\n{presets}", formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--preset", default="default", help="which preset to run (see below)")
-    p.add_argument("--data", help="override every run's image source: sample, photos, "
-                                  "cifar10-jpg, folder:PATH or tfds:NAME")
+    from data_pipelines import registry
+
+    p.add_argument("--data", help=f"override every run's image source: {registry.names()}")
     p.add_argument("--epochs", type=_positive_int, help="override the preset's epochs")
     p.add_argument("--batch-size", type=_positive_int,
                    help="override the preset's (global) batch size")

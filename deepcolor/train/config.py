@@ -90,6 +90,7 @@ class ExperimentConfig:
     notes: List[str] = dataclasses.field(default_factory=list)
     claims: List = dataclasses.field(default_factory=list)  # deepcolor.train.claims kinds
     seeds: Optional[List[int]] = None  # every run repeats once per seed; None: [seed]
+    data_checks: List[dict] = dataclasses.field(default_factory=list)  # train.datacheck
 
     def all_seeds(self) -> List[int]:
         return list(self.seeds) if self.seeds else [self.seed]

@@ -165,6 +165,10 @@ def _execute(experiment: Experiment, config: ExperimentConfig, args, command: st
         log(f"note: {config.stand_in}")
     run_root = rundirs.run_dir(args.runs_dir, config)
     log(f"run folder (models, checkpoints; resumable): {run_root}")
+    if config.preset == "paper":  # the report's own data: prove the split before training
+        from deepcolor.train import datacheck
+
+        config = datacheck.checked(config, log)
     started, load_start = time.time(), environment.load_average()
     results = train_all(config, run_root, strategy, args.jit_compile, log)
     # Wall time of this invocation (a resumed run counts only its own part) and the
