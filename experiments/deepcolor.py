@@ -24,10 +24,12 @@ Presets:
   of about 6 from other jobs; DenseNet121's many small layers dominate at batch 8).
 * ``paper``: report 003 as written: 256x256, batch 383, Adam 1e-4, 10 and 30 epochs,
   ImageNet encoders, on 4000 training + 1000 validation images from each of COCO,
-  Places365 and ADE20K (12,000 / 3,000). Put them in
-  ``$DEEPCOLOR_DATA/deepcolor003/train/{coco,places365,ade20k}/`` and the validation
-  images in both ``validation/`` and ``test/`` (a symlink is fine) beside it: the
-  report scores on its validation images. ``$DEEPCOLOR_DATA`` defaults to ``data/``.
+  Places365 and ADE20K (12,000 / 3,000), read as each ships under
+  ``$DEEPCOLOR_DATA/deepcolor003/``: ``coco/`` (train2017, val2017), ``places365/``
+  (data_256 or train, val_256), ``ade20k/`` (images/training, images/validation; the
+  annotation PNGs are left out); test = validation, as the report scores on its
+  validation images. ``deepcolor data check --preset deepcolor:paper PATH`` shows the
+  split before training. ``$DEEPCOLOR_DATA`` defaults to ``data/``.
   Hours on one GPU (the report: "up to 7-8 hours each" on Colab).
 """
 from __future__ import annotations

@@ -15,8 +15,8 @@ Presets:
   which model 3's dilated convs see more than a 4x4 map), batch 16, 30 epochs, Adam
   1e-3, seeds 7 to 11 (the report's seed and four more: paired tests over seeds).
 * ``paper``: report 004 as written: MIRFLICKR-25K (Huiskes & Lew 2008) in
-  ``$DEEPCOLOR_DATA/mirflickr25k/`` (any layout; split by path hash), grayscale images
-  dropped, 8000 training and 1000 test images (we also hold out up to 1000 for
+  ``$DEEPCOLOR_DATA/mirflickr25k/`` as it ships (mirflickr/im1.jpg ... im25000.jpg;
+  meta/ and doc/ left out; split by content hash), grayscale images dropped and counted, 8000 training and 1000 test images (we also hold out up to 1000 for
   validation, which the report does not have), 320x320, batch 128, 120 epochs,
   Adam 1e-3, seed 7. ``$DEEPCOLOR_DATA`` defaults to ``data/``. A few hours on one
   GPU (the report used an NVIDIA L4 on Colab).

@@ -23,9 +23,11 @@ Presets:
   2-core CPU (measured with a load average of about 6 from other jobs).
 * ``paper``: report 002 as written: 224x224 (see deepcolor/models/unet_cnn_cgan.py),
   ImageNet VGG16; dataset 1 (5000 training and about 700 test images, unnamed in the
-  report) in ``$DEEPCOLOR_DATA/report002-dataset1/{train,test}/`` (validation carved
-  from train); dataset 2, the Natural-Color Dataset (723 fruit and vegetable images,
-  Anwar et al. 2020) in ``$DEEPCOLOR_DATA/ncd/`` (split 80/10/10 by path hash).
+  report; Kaggle's image-colorization set) in ``$DEEPCOLOR_DATA/report002-dataset1/``
+  as it ships (train_color/, test_color/; the *_black/ gray copies are never targets;
+  validation carved from train by content hash); dataset 2, the Natural-Color Dataset
+  (723 fruit and vegetable images, Anwar et al. 2020) in ``$DEEPCOLOR_DATA/ncd/``
+  (colour folder only, split 80/10/10 by content hash).
   Epochs as in section 4.1.2: U-Net and Koalarization 150 on dataset 1, 100 on
   dataset 2; every cGAN 100. ``$DEEPCOLOR_DATA`` defaults to ``data/``. About a day
   on one GPU (31M-parameter U-Net at 224x224, about 1,900 epochs of up to 5000 images).
