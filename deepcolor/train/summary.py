@@ -48,6 +48,8 @@ def rows(results: Path) -> tuple:
         for verdict in json.loads(verdicts_path.read_text()):
             table.append({"report": config["report"], "claim": verdict["text"],
                           "verdict": verdict["verdict"].upper(), "numbers": verdict["evidence"],
+                          "test": "; ".join(dict.fromkeys(
+                              t["name"] for t in verdict.get("tests", []) if t.get("name"))),
                           "seeds": len(seeds), "scale": scale,
                           "command": f"`{saved.get('command', '?')}`",
                           "table": f"[{folder.relative_to(results)}]({folder.relative_to(results)}/table.md)"})
@@ -56,12 +58,17 @@ def rows(results: Path) -> tuple:
 
 def write(results: Path, out: Path) -> Path:
     table, older = rows(results)
-    columns = ["report", "claim", "verdict", "seeds", "scale", "numbers", "command", "table"]
+    columns = ["report", "claim", "verdict", "test", "seeds", "scale", "numbers", "command",
+               "table"]
     lines = ["# Every report's claims, decided", "",
              "Written by `python -m deepcolor.train.summary` from the `verdicts.json` of each "
-             "results folder. A claim is SUPPORTED or CONTRADICTED only when the 95% "
-             "intervals over seeds separate; UNDECIDED when they overlap, when one seed is all "
-             "there is, or when the run that would test it is not in the preset.", "",
+             "results folder. Each claim is tested on the per-seed results (`per_seed.csv` "
+             "beside each table): runs of one seed are compared paired (per-seed differences, "
+             "or per-seed log ratios), against a seed-independent baseline by a one-sample "
+             "test, similarity by two one-sided tests with the declared margin; p-values are "
+             "Holm-corrected over each table's tests at alpha 0.05. UNDECIDED verdicts state "
+             "the smallest effect they could have detected at 80% power; NOT TESTABLE HERE "
+             "says why (people, or data that cannot be had offline).", "",
              markdown_table(table, columns) if table else "(no results with verdicts yet)", ""]
     if older:
         lines += ["Results written before claims became data (their tables hold the older, "
@@ -69,6 +76,29 @@ def write(results: Path, out: Path) -> Path:
         lines += [f"- {o}" for o in older] + [""]
     out.write_text("\n".join(lines))
     return out
+
+
+README_START, README_END = "<!-- claims:start -->", "<!-- claims:end -->"
+
+
+def readme_block(results: Path) -> str:
+    """The README's claims table: one line per claim, generated, never hand-written."""
+    table, _ = rows(results)
+    columns = ["report", "claim", "verdict", "test", "seeds", "table"]
+    short = [{**row, "table": row["table"].replace("](", "](results/")} for row in table]
+    return "\n".join([README_START, markdown_table(short, columns) if short else
+                      "(no results with verdicts yet)", README_END])
+
+
+def update_readme(results: Path, readme: Path) -> bool:
+    """Rewrite the README's claims block in place; False if it has no block."""
+    text = readme.read_text()
+    if README_START not in text or README_END not in text:
+        return False
+    head, rest = text.split(README_START, 1)
+    tail = rest.split(README_END, 1)[1]
+    readme.write_text(head + readme_block(results) + tail)
+    return True
 
 
 def main(argv=None) -> int:
@@ -82,6 +112,9 @@ def main(argv=None) -> int:
         print(f"deepcolor.train.summary: error: no results folder {results}", file=sys.stderr)
         return 2
     print(write(results, Path(args.out) if args.out else results / "claims.md"))
+    readme = results.resolve().parent / "README.md"
+    if args.out is None and readme.exists() and update_readme(results, readme):
+        print(f"{readme} (its claims table)")
     return 0
 
 
