@@ -71,6 +71,8 @@ class _Step:
             size = (f"a ratio beyond x{math.exp(t.detectable):.3g}" if t.scale == "log ratio"
                     else f"a difference of {t.detectable:.3g}")
             text += f"; at 80% power it could have detected {size}"
+            if t.seeds_needed and t.seeds_needed > t.n:
+                text += f"; the effect seen would need about {t.seeds_needed} seeds"
         return text + (f" ({self.note})" if self.note else "")
 
 

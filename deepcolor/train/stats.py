@@ -37,6 +37,7 @@ class Test:
     null: float = 0.0
     scale: str = "difference"
     detectable: Optional[float] = None  # the smallest |effect| with 80% power, same scale
+    seeds_needed: Optional[int] = None  # seeds that would find the effect seen at 80% power
     confidence: float = 1 - ALPHA
 
     def interval(self, digits: int = 3) -> str:
@@ -61,6 +62,24 @@ def _detectable_d(n: int) -> float:
                                           alternative="two-sided"))
 
 
+def seeds_needed(effect_size: float, most: int = 1000) -> Optional[int]:
+    """Seeds a paired / one-sample t-test needs to find a standardised effect (mean / SD
+    of the per-seed differences) with 80% power at ALPHA; None beyond `most`."""
+    if not math.isfinite(effect_size) or effect_size <= 0:
+        return None
+    if effect_size >= 10:  # the power solver's search starts above this: 3 seeds suffice
+        return 3
+    from statsmodels.stats.power import TTestPower
+
+    try:
+        n = TTestPower().solve_power(effect_size=effect_size, nobs=None, alpha=ALPHA,
+                                     power=POWER, alternative="two-sided")
+    except (ValueError, RuntimeError):
+        return None
+    n = float(np.ravel(n)[0])
+    return max(3, math.ceil(n)) if math.isfinite(n) and n <= most else None
+
+
 def _detectable(n: int, sd: float) -> Optional[float]:
     if n < 2 or not math.isfinite(sd):
         return None
@@ -79,7 +98,7 @@ def _t_test(name: str, values: np.ndarray, null: float, scale: str) -> Test:
     result = stats.ttest_1samp(values, null)
     ci = result.confidence_interval(1 - ALPHA)
     return Test(name, mean, float(ci.low), float(ci.high), float(result.pvalue), n, null,
-                scale, _detectable(n, sd))
+                scale, _detectable(n, sd), seeds_needed(abs(mean - null) / sd))
 
 
 def paired(a: Sequence[float], b: Sequence[float]) -> Test:
@@ -139,7 +158,8 @@ def equivalence(num: Sequence[float], den, margin: float) -> Test:
     name = f"TOST, two one-sided t-tests, margin +-{margin:.0%} (90% interval)"
     if sd == 0:
         p = 0.0 if abs(mean) < bound else 1.0
-        return Test(name, mean, mean, mean, p, n, 0.0, "log ratio", 0.0, 1 - 2 * ALPHA)
+        return Test(name, mean, mean, mean, p, n, 0.0, "log ratio", 0.0,
+                    confidence=1 - 2 * ALPHA)
     p, _, _ = DescrStatsW(logs).ttost_mean(-bound, bound)
     low, high = DescrStatsW(logs).tconfint_mean(alpha=2 * ALPHA)
     # The margin this test could show at 80% power when the true log ratio is 0.
@@ -148,7 +168,7 @@ def equivalence(num: Sequence[float], den, margin: float) -> Test:
     se = sd / math.sqrt(n)
     need = (stats.t.ppf(1 - ALPHA, n - 1) + stats.t.ppf(1 - (1 - POWER) / 2, n - 1)) * se
     return Test(name, mean, float(low), float(high), float(p), n, 0.0, "log ratio",
-                float(need), 1 - 2 * ALPHA)
+                float(need), confidence=1 - 2 * ALPHA)
 
 
 def holm(pvalues: Sequence[float]) -> List[float]:
