@@ -65,7 +65,8 @@ class _Step:
         if self.test is None:
             return f"{self.label}: {self.problem}"
         t = self.test
-        text = (f"{self.label}: {t.scale} {t.interval()} ({t.name}, {t.n} seeds, "
+        shown = "ratio" if t.scale == "log ratio" else t.scale  # exp of the log-scale interval
+        text = (f"{self.label}: {shown} {t.interval()} ({t.name}, {t.n} seeds, "
                 f"p = {t.p:.2g}, Holm p = {self.holm_p:.2g})")
         if self.state() == UNDECIDED and t.detectable is not None:
             size = (f"a ratio beyond x{math.exp(t.detectable):.3g}" if t.scale == "log ratio"
