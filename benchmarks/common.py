@@ -90,17 +90,3 @@ def table(rows: List[Dict], columns: Sequence[str]) -> str:
     from deepcolor.tables import markdown_table
 
     return markdown_table(rows, columns)
-
-
-def wait_for_quiet(max_load: float, max_wait_s: float, log=print) -> float:
-    """Wait (up to `max_wait_s`) until the 1-minute load is at most `max_load`; the load then.
-
-    Other people's jobs share this machine; numbers taken under load understate it.
-    """
-    deadline = time.monotonic() + max_wait_s
-    load = load_average()
-    while load > max_load and time.monotonic() < deadline:
-        log(f"load average {load:.2f} > {max_load}: waiting")
-        time.sleep(min(30.0, max(1.0, deadline - time.monotonic())))
-        load = load_average()
-    return load

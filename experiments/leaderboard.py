@@ -5,7 +5,7 @@
 
 Every model of the registry (except the cGAN discriminator, which colours nothing)
 is trained on the same images with the same budget and scored with the same metrics
-on the same held-out images; report 002's cGAN (generator `unet002`, deepcolor/gan.py)
+on the same held-out images; report 002's cGAN (generator `unet002`, deepcolor/train/gan.py)
 is its own entry. Two rows need no training:
 
 * no colour: the test image's own L with a = b = 0 (a gray image);

@@ -16,7 +16,7 @@ Presets:
   pulled to gray as much as by MSE), Adam 1e-3, batch 16, seed 0; the checkpoint
   with the lowest validation loss is kept (`checkpoint="best"`), evaluated and shipped.
   After training, the decoder's weights (float16) and a manifest are written to
-  deepcolor/assets/ (deepcolor/pretrained.py loads them).
+  deepcolor/assets/ (deepcolor/serving/pretrained.py loads them).
 * ``smoke``: the same model with a random encoder on 24 `sample` images at 32x32,
   1 epoch: a test that the whole path runs (about a minute on a CPU).
 

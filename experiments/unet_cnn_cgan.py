@@ -7,7 +7,7 @@ Every preset trains, per dataset, the four models of report 002 (sections 3.1-3.
 4.1.2): the U-Net (`unet002`, MSE), the Koalarization adaptation with a frozen VGG16
 1000-d vector (`koalarization002`, MSE), the cGAN from scratch (generator `unet002`,
 discriminator `cgan002_discriminator`, GAN + 50 x L1 with epsilon 0.01, see
-deepcolor/gan.py) and the cGAN whose generator starts from the trained U-Net
+deepcolor/train/gan.py) and the cGAN whose generator starts from the trained U-Net
 (`init_from`). All output RGB in [-1, 1] from gray in [-1, 1].
 
 Presets:

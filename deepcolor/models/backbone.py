@@ -32,7 +32,6 @@ _ARCHS = {
     "vgg16": (keras.applications.VGG16, 224),
     "efficientnet_lite0": (None, 224),  # deepcolor.models.efficientnet_lite
 }
-STAND_IN = "efficientnet_lite0"  # the pretrained network offline (issue 12)
 OFFLINE_HINT = ("pass --backbone-weights PATH (a local Keras weights file or TF Hub module "
                 "folder) or --backbone-weights none (random init)")
 

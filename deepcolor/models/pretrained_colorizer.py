@@ -13,7 +13,7 @@ EfficientNet-Lite0 with real ImageNet weights (deepcolor/models/efficientnet_lit
 
 Only the decoder is trained (about 1.2 M parameters); the encoder's weights come from
 the pip package, so a shipped colorizer needs to carry only the decoder
-(deepcolor/pretrained.py). Encoder batch norm stays in inference mode (frozen).
+(deepcolor/serving/pretrained.py). Encoder batch norm stays in inference mode (frozen).
 Any input size that is a multiple of 32 works (five stride-2 stages).
 """
 from __future__ import annotations

@@ -52,7 +52,7 @@ class RunConfig:
     epoch with the lowest validation loss) or "best_train" (the lowest training loss, what
     report 004 kept, section V); the other is scored too ("<metric>@best" / "<metric>@last").
 
-    `trainer`: "supervised" (model.fit on `loss`) or "cgan" (deepcolor.gan: `model`
+    `trainer`: "supervised" (model.fit on `loss`) or "cgan" (deepcolor.train.gan: `model`
     is the generator, `trainer_options` may set discriminator, l1_weight, epsilon,
     d_learning_rate). `init_from`: the name of an EARLIER run of the same experiment
     whose final weights initialise this run's model (a cGAN's generator).

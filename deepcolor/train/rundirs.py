@@ -1,7 +1,7 @@
 """Where a run lives: its resumable run folder and its results folder.
 
 `runs/<experiment>/<preset>/<stamp>/` holds models and checkpoints (git-ignored); an
-unfinished folder of the same config is resumed, a finished one (marked `DONE`) is
+unfinished folder of the same config is resumed, a finished one (marked with a `COMPLETE` file) is
 never reused. `results/<experiment>/<preset>/` holds tables and figures; they are
 written to a temporary sibling and renamed into place, so a kill while writing
 never leaves a half-written folder that a rerun would take for finished results.
