@@ -17,7 +17,7 @@ from deepcolor.train.config import ExperimentConfig
 METRIC_COLUMNS = ["final_loss", "final_val_loss", "test_loss", "mse", "psnr", "ssim",
                   "ciede2000", "colorfulness", "colorfulness_gap"]
 INTERVAL_METRICS = ("mse", "psnr", "ciede2000")  # 95% intervals: log scale for mse, ciede2000
-REPORTS = ("000", "001", "002", "003", "004", "koalarization")  # shown as mean [95% CI] with several seeds
+REPORTS = ("000", "001", "002", "003", "004", "koalarization")  # experiments that reproduce a report (others are "beyond the reports")
 
 
 def seed_values(rows: List[dict]) -> Dict[str, Dict[str, dict]]:
