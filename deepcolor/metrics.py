@@ -220,6 +220,24 @@ def colorfulness(rgb) -> float:
     return float(np.mean(values))
 
 
+RED_HUES = (-30.0, 45.0)  # Lab hue angle, degrees: magenta-red through red to red-orange
+RED_CHROMA = 15.0  # below this a pixel reads as gray, whatever its hue
+
+
+def red_share(rgb) -> float:
+    """Share of pixels that read as red: Lab chroma at least RED_CHROMA and hue angle
+    atan2(b, a) within RED_HUES. Tests the reports' hue remarks (report 000: "red color
+    is barely shown"; report 004: "a tendency towards red hues") against the truth's."""
+    shares, rgb = [], _as_batch(rgb, "rgb")
+    for start in range(0, len(rgb), _CHUNK):
+        lab = ops.convert_to_numpy(rgb_to_lab(rgb[start:start + _CHUNK]))
+        a, b = lab[..., 1], lab[..., 2]
+        hue = np.degrees(np.arctan2(b, a))
+        red = (np.hypot(a, b) >= RED_CHROMA) & (hue >= RED_HUES[0]) & (hue <= RED_HUES[1])
+        shares.append(red.reshape(len(red), -1).mean(axis=1))
+    return float(np.mean(np.concatenate(shares)))
+
+
 def evaluate(true_rgb, pred_rgb, colorspace="lab") -> dict:
     """Every metric of this module for one set of predictions.
 
@@ -229,7 +247,8 @@ def evaluate(true_rgb, pred_rgb, colorspace="lab") -> dict:
     colours; use `report_mse(target, model_output)` for the report's exact number.
     Keys: report_mse, psnr, ssim, ciede2000, colorfulness (of the prediction),
     colorfulness_true, colorfulness_gap (prediction minus truth; negative means
-    washed-out, the usual failure of MSE-trained colorizers).
+    washed-out, the usual failure of MSE-trained colorizers), red_share and
+    red_share_true (the share of red pixels, see `red_share`).
     """
     true_rgb, pred_rgb = _pair(true_rgb, pred_rgb)
     space = get_colorspace(colorspace)
@@ -249,4 +268,6 @@ def evaluate(true_rgb, pred_rgb, colorspace="lab") -> dict:
         "colorfulness": pred_colorfulness,
         "colorfulness_true": true_colorfulness,
         "colorfulness_gap": pred_colorfulness - true_colorfulness,
+        "red_share": red_share(pred_rgb),
+        "red_share_true": red_share(true_rgb),
     }

@@ -174,13 +174,13 @@ def test_claims_003_both_ways():
 def test_claims_004_both_ways_and_one_seed_decides_nothing():
     config = exp004.get_config("default")
     per_run = {name: {"lowest_loss": loss, "mse": loss, "colorfulness": c,
-                      "colorfulness_true": 40.0}
+                      "colorfulness_true": 40.0, "red_share": 0.2, "red_share_true": 0.1}
                for name, loss, c in (("model 1", 0.3, 2.0), ("model 2", 0.2, 20.0),
                                      ("model 3", 0.1, 30.0))}
     got = _verdicts(config, _values(config, **per_run))
-    assert list(got.values()) == [claims.SUPPORTED] * 5 + [claims.NOT_TESTABLE]
+    assert list(got.values()) == [claims.SUPPORTED] * 6
     one_seed = {run: {k: v[:1] for k, v in m.items()} for run, m in _values(config, **per_run).items()}
-    assert list(_verdicts(config, one_seed).values())[:5] == [claims.UNDECIDED] * 5
+    assert list(_verdicts(config, one_seed).values()) == [claims.UNDECIDED] * 6
     per_run["model 1"].update(lowest_loss=0.05, colorfulness=35.0)
     got = list(_verdicts(config, _values(config, **per_run)).values())
     assert got[0] == claims.CONTRADICTED and got[2] == claims.CONTRADICTED

@@ -137,3 +137,20 @@ def test_chunked_metrics_equal_whole_batch_values():
     expected = np.mean([deltaE_ciede2000(rgb2lab(t), rgb2lab(p)).mean()
                         for t, p in zip(true, pred)])
     assert result["ciede2000"] == pytest.approx(expected, rel=1e-3)
+
+
+def test_red_share_counts_red_pixels_only():
+    """The hue measure behind reports 000 and 004's red remarks: red counts, orange,
+    green and gray do not."""
+    from deepcolor.metrics import red_share
+
+    def flat(r, g, b):
+        return np.broadcast_to(np.array([r, g, b], "float32"), (2, 8, 8, 3)).copy()
+
+    assert red_share(flat(0.9, 0.1, 0.1)) == 1.0
+    assert red_share(flat(0.5, 0.5, 0.5)) == 0.0
+    assert red_share(flat(0.0, 0.8, 0.0)) == 0.0
+    assert red_share(flat(1.0, 0.6, 0.0)) == 0.0  # orange
+    half = flat(0.5, 0.5, 0.5)
+    half[:, :4] = [0.9, 0.1, 0.1]
+    assert red_share(half) == 0.5

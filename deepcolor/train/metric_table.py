@@ -34,6 +34,8 @@ METRICS = {
     "colorfulness": Metric(HIGHER, True, "colourfulness of the prediction (Hasler & Suesstrunk)"),
     "colorfulness_true": Metric(None, True, "colourfulness of the ground truth"),
     "colorfulness_gap": Metric(None, False, "prediction's colourfulness minus the truth's"),
+    "red_share": Metric(None, True, "share of pixels the prediction paints red (Lab hue)"),
+    "red_share_true": Metric(None, True, "share of red pixels in the ground truth"),
     "white_fraction": Metric(HIGHER, False, "share of near-white predicted pixels (report 002)"),
     "best_epoch": Metric(None, False, "the epoch the 'best' checkpoint comes from"),
 }
