@@ -1,30 +1,18 @@
-"""Full-resolution colorization: the one TensorFlow implementation of it.
-
-The `deepcolor colorize` command, the exported SavedModel and the TFLite model all
-run `colorize_images`, so they agree to the bit (up to float rounding of the
-runtime). The model only ever sees its training size S x S; the photo keeps its
-own size. As in Zhang et al.'s demo and DeOldify, only the chroma comes from the
-network: it is predicted at S x S, upsampled bilinearly to H x W and combined with
-the photo's own full-resolution luminance, so edges and detail stay sharp:
-
-* Lab models: predicted ab with the photo's L;
-* YUV models: predicted UV with the photo's Y;
-* RGB-output models: the ab of the predicted RGB (converted to Lab at S x S) with
-  the photo's L.
-
-A colour photo is treated as its luminance (its own colours are ignored).
+"""The TensorFlow wrapping of full-resolution colorization, for the SavedModel,
+TFLite and ONNX exports: `Colorizer` traces `render.colorize_images` (the one
+implementation, in keras.ops, that the CLI and the Python API run too), so every
+path agrees up to the float rounding of its runtime.
 """
 from __future__ import annotations
 
 from typing import Optional
 
 import keras
-import numpy as np
 import tensorflow as tf
 
-from deepcolor.colorspaces import ColorSpace, RGBSpace, get_colorspace, lab_to_rgb, rgb_to_lab
 from deepcolor.serving.contract import (IMAGES_CONTRACT, check_images,  # noqa: F401
                                         check_outputs, resolve_input_size, single_input)
+from deepcolor.serving.render import colorize_images, to_rgb  # noqa: F401  (re-exported)
 
 
 def checked_images(images: tf.Tensor) -> tf.Tensor:
@@ -41,58 +29,6 @@ def checked_images(images: tf.Tensor) -> tf.Tensor:
                                         "got shape", shape], summarize=8)
     with tf.control_dependencies([check]):
         return tf.ensure_shape(tf.identity(images), [None, None, None, None])
-
-
-def to_rgb(images: tf.Tensor) -> tf.Tensor:
-    """uint8 (B, H, W, C) with C in 1..4 -> float RGB in [0, 1]; gray is replicated,
-    a second (alpha) or fourth channel is dropped."""
-    x = tf.cast(images, tf.float32) / 255.0
-    channels = x.shape[-1]
-    if channels is not None:  # static: no tf.cond, so TFLite sees a plain graph
-        rgb = tf.repeat(x[..., :1], 3, axis=-1) if channels < 3 else x[..., :3]
-    else:
-        rgb = tf.cond(tf.shape(x)[-1] < 3, lambda: tf.repeat(x[..., :1], 3, axis=-1),
-                      lambda: x[..., :3])
-    return tf.ensure_shape(rgb, [None, None, None, 3])
-
-
-def _resize(x: tf.Tensor, height, width, antialias: bool) -> tf.Tensor:
-    """Bilinear resize, skipped when the static shape already matches (keeps TFLite lean)."""
-    if x.shape[1] == height and x.shape[2] == width and isinstance(height, int):
-        return x
-    return tf.image.resize(x, tf.stack([height, width]), method="bilinear", antialias=antialias)
-
-
-def colorize_images(model: keras.Model, colorspace: ColorSpace, images: tf.Tensor,
-                    input_size: int) -> tf.Tensor:
-    """uint8 images (B, H, W, 1..4), any H and W -> colorized uint8 RGB (B, H, W, 3).
-
-    `model` maps the colour space's model input (B, S, S, 1) to its output
-    (B, S, S, C), S = `input_size`. Works eagerly and inside `tf.function` with
-    dynamic H and W.
-    """
-    colorspace = get_colorspace(colorspace)
-    rgb = to_rgb(images)
-    shape = tf.shape(rgb)
-    height = rgb.shape[1] if rgb.shape[1] is not None else shape[1]
-    width = rgb.shape[2] if rgb.shape[2] is not None else shape[2]
-
-    # Antialias when shrinking a large photo to S x S, else fine texture aliases.
-    small = _resize(rgb, input_size, input_size, antialias=True)
-    output = tf.cast(model(colorspace.encode_input(small), training=False), tf.float32)
-    # Upsampling chroma: bilinear without antialias (antialias only matters shrinking,
-    # and its kernel is not a TFLite builtin op).
-    if isinstance(colorspace, RGBSpace):
-        predicted_rgb = colorspace.decode(colorspace.encode_input(small), output)
-        predicted_ab = rgb_to_lab(predicted_rgb)[..., 1:]
-        lightness = rgb_to_lab(rgb)[..., :1]
-        full = lab_to_rgb(tf.concat([lightness, _resize(predicted_ab, height, width, False)], -1))
-    else:
-        # Lab and YUV decode is linear in the model output (ab = out * scale,
-        # UV = out / scale), so upsampling the output is upsampling the chroma.
-        upsampled = _resize(output, height, width, False)
-        full = colorspace.decode(colorspace.encode_input(rgb), upsampled)
-    return tf.cast(tf.round(tf.clip_by_value(full, 0.0, 1.0) * 255.0), tf.uint8)
 
 
 class Colorizer(tf.Module):
