@@ -19,6 +19,11 @@ so the colorization is not JPEG-compressed a second time; `--format jpg|webp` wi
 `--quality` (default 95 / 90) for smaller files. `--compare` also writes
 `NAME_compare.EXT`: gray | colorized, plus | original for a colour input, captioned.
 
+Each colorized file keeps the photo's EXIF (caption, dates, copyright; the
+orientation is applied to the pixels and reset), ICC profile and DPI, and says it
+was colorized and by which model (EXIF Software / ImageDescription, XMP, PNG text;
+deepcolor/serving/metadata.py). The photos themselves are only read.
+
 Existing outputs are kept (and listed) unless `--overwrite`; this is decided before
 the model loads, and no output may replace an input. Unreadable files are skipped
 and listed at the end. Progress (count, seconds, rate, time left) goes to stderr.
@@ -47,6 +52,7 @@ import numpy as np
 from deepcolor.cli.outputs import (FORMATS, Job, Progress, compare_strip, plan_jobs,
                                    write_image)
 from deepcolor.errors import UsageError, first_line, run_command
+from deepcolor.serving import metadata
 from deepcolor.serving.images import read_image  # noqa: F401  (deepcolor.cli.colorize.read_image)
 
 _PROG = "deepcolor colorize"
@@ -110,6 +116,8 @@ class _Run:
         self.done, self.failed = [], []
         self.batch: List[Tuple[Job, np.ndarray]] = []
         self.started = time.perf_counter()
+        version = sys.modules["deepcolor"].__version__  # the package: this module's parent
+        self.mark = metadata.mark_text(version, getattr(colorizer, "name", "?"))
 
     def _failed(self, job: Job, error: BaseException) -> None:
         self.failed.append((job.source, _first_line(error)))
@@ -133,7 +141,10 @@ class _Run:
     def _write(self, job: Job, image: np.ndarray, result: np.ndarray) -> None:
         fmt, quality = self.args.format, self.args.quality
         if job.colorized is not None:
-            write_image(job.colorized, result, fmt, quality)
+            # The photo's EXIF, ICC profile and DPI, and a mark naming the model.
+            kept = metadata.save_options(metadata.read_source_metadata(job.source), fmt,
+                                         self.mark)
+            write_image(job.colorized, result, fmt, quality, kept)
         if job.compare is not None:
             write_image(job.compare, compare_strip(image, result), fmt, quality)
 

@@ -98,8 +98,10 @@ class LoadedColorizer:
     `description`: one line naming the model; `warning`: a one-line stand-in warning
     or None; `colorize_batch(uint8 (B, H, W, C)) -> uint8 (B, H, W, 3)`."""
 
-    def __init__(self, batch_fn, description: str, warning: Optional[str] = None):
+    def __init__(self, batch_fn, description: str, warning: Optional[str] = None,
+                 name: str = "?"):
         self._batch_fn, self.description, self.warning = batch_fn, description, warning
+        self.name = name  # the model's short name, for the mark in written files
         self.saturation = getattr(batch_fn, "saturation", 1.0)
 
     def with_saturation(self, saturation: float) -> "LoadedColorizer":
@@ -110,7 +112,7 @@ class LoadedColorizer:
             raise UsageError("a SavedModel colorizes at saturation 1; use its .keras file "
                              "or the shipped model for --saturation")
         return LoadedColorizer(self._batch_fn.with_saturation(saturation), self.description,
-                               self.warning)
+                               self.warning, self.name)
 
     def colorize_batch(self, images) -> np.ndarray:
         return np.asarray(self._batch_fn(np.asarray(images)))
@@ -140,7 +142,8 @@ def _shipped(render_size: Optional[int]) -> LoadedColorizer:
     from deepcolor.serving import loaders
 
     batch, description, provenance = loaders.shipped(render_size)
-    return LoadedColorizer(batch, description, stand_in_warning(provenance))
+    name = f"{batch.model.name} (shipped)"
+    return LoadedColorizer(batch, description, stand_in_warning(provenance), name)
 
 
 def _from_file(path: Path, render_size: Optional[int]) -> LoadedColorizer:
@@ -167,7 +170,7 @@ def _from_file(path: Path, render_size: Optional[int]) -> LoadedColorizer:
     origin = f", {provenance['experiment']}/{provenance['preset']}" if provenance.get(
         "experiment") else ""
     description = f"model {name} from {path} ({space}, {loaded.input_size} px{origin})"
-    return LoadedColorizer(loaded, description, stand_in_warning(provenance))
+    return LoadedColorizer(loaded, description, stand_in_warning(provenance), name)
 
 
 _CACHE = {}
