@@ -34,9 +34,9 @@ def checked_images(images: tf.Tensor) -> tf.Tensor:
 class Colorizer(tf.Module):
     """A model, its colour space and size, with `colorize_images` as a traced function.
 
-    `serve` takes uint8 (B, H, W, 1..4) of any size; it is the SavedModel signature.
-    Its input has no fixed rank so that a wrong rank reaches `checked_images` and
-    fails with a clear message instead of deep inside the graph. Calling a
+    `serve` takes uint8 (B, H, W, 1..4) of any size; it is the SavedModel signature,
+    shown as (-1, -1, -1, -1): TensorFlow itself refuses another rank, naming both
+    shapes, and `checked_images` the wrong channel counts and empty axes. Calling a
     `Colorizer` on a numpy array returns a numpy array (and checks it in Python).
     """
 
@@ -45,7 +45,8 @@ class Colorizer(tf.Module):
         self.model = model
         self.colorspace, self.input_size = check_outputs(model, colorspace, input_size)
         self.serve = tf.function(
-            self._serve, input_signature=[tf.TensorSpec(None, tf.uint8, name="images")])
+            self._serve, input_signature=[tf.TensorSpec([None, None, None, None], tf.uint8,
+                                                       name="images")])
 
     def _serve(self, images):
         return self._colorize(checked_images(images))
@@ -53,10 +54,10 @@ class Colorizer(tf.Module):
     def _colorize(self, images):
         return {"colorized": colorize_images(self.model, self.colorspace, images, self.input_size)}
 
-    def fixed_size_function(self, channels: int, batch: int = 1):
-        """A concrete function for input (batch, S, S, channels) uint8, e.g. for TFLite."""
-        spec = tf.TensorSpec([batch, self.input_size, self.input_size, channels], tf.uint8,
-                             name="images")
+    def any_size_function(self, channels: int):
+        """A concrete function for uint8 (batch, H, W, `channels`), batch, H and W left
+        dynamic (TFLite, ONNX): a fixed channel count keeps the graph free of branches."""
+        spec = tf.TensorSpec([None, None, None, channels], tf.uint8, name="images")
         return tf.function(self._colorize).get_concrete_function(spec)
 
     def __call__(self, images):
