@@ -4,6 +4,7 @@
     deepcolor colorize   colorize photos (deepcolor.cli.colorize)
     deepcolor export     export a model to SavedModel, TFLite or ONNX (deepcolor.cli.export)
     deepcolor turing     run or score a "real or colorized?" study (deepcolor.cli.turing)
+    deepcolor serve      a local page to colorize photos in (deepcolor.cli.serve)
     deepcolor backbone   top ImageNet classes of photos (deepcolor.cli.backbone)
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ SUBCOMMANDS = {
     "colorize": ("deepcolor.cli.colorize", "colorize photos (the shipped model by default)"),
     "export": ("deepcolor.cli.export", "export a model to SavedModel, TFLite or ONNX"),
     "turing": ("deepcolor.cli.turing", "run or score a 'real or colorized?' study"),
+    "serve": ("deepcolor.cli.serve", "a local page to colorize photos in (127.0.0.1)"),
     "backbone": ("deepcolor.cli.backbone", "top ImageNet classes of photos (--classify)"),
 }
 

@@ -34,11 +34,12 @@ class SourceMetadata:
     dpi: Optional[Tuple[float, float]] = None
 
 
-def read_source_metadata(path) -> SourceMetadata:
-    """The EXIF, ICC profile and DPI of the photo at `path`; empty parts where it has
-    none or they cannot be read (metadata never stops a photo being colorized)."""
+def read_source_metadata(source) -> SourceMetadata:
+    """The EXIF, ICC profile and DPI of the photo at `source` (a path or a binary file
+    object); empty parts where it has none or they cannot be read (metadata never
+    stops a photo being colorized)."""
     try:
-        with Image.open(Path(path)) as image:
+        with Image.open(source if hasattr(source, "read") else Path(source)) as image:
             exif = image.getexif()
             for pointer in (0x8769, 0x8825):  # Exif and GPS sub-IFDs: load them to copy
                 if pointer in exif:
