@@ -137,3 +137,13 @@ def test_the_api_colorizes_under_jax_without_tensorflow(tmp_path):
     assert "backend jax" in done.stdout
     under_tf = deepcolor.colorize(image, path).astype(int)
     assert np.abs(np.load(tmp_path / "out.npy").astype(int) - under_tf).max() <= 1
+
+
+@pytest.mark.parametrize("space", ["lab", "yuv", "rgb"])
+def test_large_photos_colorized_in_bands_match_the_whole(monkeypatch, space):
+    model = tiny_model(space)
+    images = _noise((2, 61, 47, 3), seed=4)
+    whole = render.colorize_images(model, space, images, 16).numpy().astype(int)
+    monkeypatch.setattr(render, "BAND_PIXELS", 2 * 47 * 9)  # 9-row bands, a short last one
+    banded = render.colorize_in_bands(model, space, images, 16).astype(int)
+    assert np.abs(banded - whole).max() <= 1

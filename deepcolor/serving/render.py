@@ -71,24 +71,36 @@ def _size(x, axis: int):
     return ops.shape(x)[axis]
 
 
-def predict_chroma(model, colorspace, model_input, input_size: int):
-    """Model input at full size (B, H, W, 1) -> the chroma predicted at S x S: the model's
+def shrink(model_input, input_size: int, rows=None):
+    """Model input (B, H, W, 1) -> (B, S, S, 1), antialiased. `rows`: the (S, h) slice of
+    the row weights for a band of h rows (the bands' results add up to the whole)."""
+    x = model_input[..., 0]
+    if rows is None:
+        return resize_channels_first(x, input_size, input_size, antialias=True)[..., None]
+    columns = resize_weights(_size(x, 2), input_size, antialias=True)
+    return ops.matmul(ops.matmul(rows, x), ops.transpose(columns))[..., None]
+
+
+def predict_chroma(model, colorspace, small):
+    """The chroma predicted at S x S from the shrunk model input (B, S, S, 1): the model's
     output for Lab and YUV, the predicted RGB's Lab ab for RGB-output models."""
-    small = resize_channels_first(model_input[..., 0], input_size, input_size, antialias=True)
-    small = small[..., None]
     output = ops.cast(model(small, training=False), "float32")
     if isinstance(colorspace, RGBSpace):
         return rgb_to_lab(colorspace.decode(small, output))[..., 1:]
     return output
 
 
-def compose(colorspace, rgb, model_input, chroma, saturation=1.0):
+def compose(colorspace, rgb, model_input, chroma, saturation=1.0, rows=None):
     """Lay the S x S `chroma` (predict_chroma), enlarged to H x W and scaled by
-    `saturation`, on the full-size luminance -> uint8 RGB (B, H, W, 3)."""
-    height, width = _size(rgb, 1), _size(rgb, 2)
-    # Channels first for the resize, then back: (B, S, S, C) -> (B, H, W, C).
-    upsampled = resize_channels_first(ops.transpose(chroma, (0, 3, 1, 2)), height, width,
-                                      antialias=False)
+    `saturation`, on the full-size luminance -> uint8 RGB (B, H, W, 3). `rows`: the
+    (h, S) slice of the enlarging row weights when `rgb` is a band of h rows."""
+    width = _size(rgb, 2)
+    chroma = ops.transpose(chroma, (0, 3, 1, 2))  # channels first for the resize
+    if rows is None:
+        upsampled = resize_channels_first(chroma, _size(rgb, 1), width, antialias=False)
+    else:
+        columns = resize_weights(_size(chroma, 3), width, antialias=False)
+        upsampled = ops.matmul(ops.matmul(rows, chroma), ops.transpose(columns))
     upsampled = ops.transpose(upsampled, (0, 2, 3, 1))
     if not (isinstance(saturation, (int, float)) and saturation == 1):
         upsampled = upsampled * saturation
@@ -112,8 +124,39 @@ def colorize_images(model, colorspace, images, input_size: int, saturation=1.0):
     colorspace = get_colorspace(colorspace)
     rgb = to_rgb(ops.convert_to_tensor(images))
     model_input = colorspace.encode_input(rgb)
-    chroma = predict_chroma(model, colorspace, model_input, input_size)
+    chroma = predict_chroma(model, colorspace, shrink(model_input, input_size))
     return compose(colorspace, rgb, model_input, chroma, saturation)
+
+
+BAND_PIXELS = 2_000_000  # rows per band: about this many pixels (bounds the memory)
+
+
+def colorize_in_bands(model, colorspace, images: np.ndarray, input_size: int,
+                      saturation=1.0) -> np.ndarray:
+    """`colorize_images` for numpy input, a band of rows at a time, so the full-size
+    float temporaries of a 24-megapixel scan never exist at once; the same numbers
+    (every step is per pixel but the two resizes, and those are split by rows)."""
+    colorspace = get_colorspace(colorspace)
+    height, width = images.shape[1:3]
+    step = max(1, BAND_PIXELS // (width * images.shape[0]))
+    if step >= height:
+        return ops.convert_to_numpy(colorize_images(model, colorspace, images, input_size,
+                                                    saturation))
+    bands = [(top, min(top + step, height)) for top in range(0, height, step)]
+    shrink_rows = resize_weights(height, input_size, antialias=True)
+    small = 0.0
+    for top, bottom in bands:
+        band_input = colorspace.encode_input(to_rgb(images[:, top:bottom]))
+        small = small + shrink(band_input, input_size, shrink_rows[:, top:bottom])
+    chroma = predict_chroma(model, colorspace, small)
+    enlarge_rows = resize_weights(input_size, height, antialias=False)
+    out = np.empty(images.shape[:3] + (3,), np.uint8)
+    for top, bottom in bands:
+        rgb = to_rgb(images[:, top:bottom])
+        out[:, top:bottom] = ops.convert_to_numpy(compose(
+            colorspace, rgb, colorspace.encode_input(rgb), chroma, saturation,
+            enlarge_rows[top:bottom]))
+    return out
 
 
 class KerasColorizer:
@@ -128,9 +171,8 @@ class KerasColorizer:
         from deepcolor.serving.contract import check_images
 
         images = check_images(images)
-        out = colorize_images(self.model, self.colorspace, images, self.input_size,
-                              self.saturation)
-        return ops.convert_to_numpy(out)
+        return colorize_in_bands(self.model, self.colorspace, images, self.input_size,
+                                 self.saturation)
 
     def with_saturation(self, saturation: float) -> "KerasColorizer":
         return KerasColorizer(self.model, self.colorspace, self.input_size, saturation)
