@@ -128,7 +128,7 @@ def colorize_images(model, colorspace, images, input_size: int, saturation=1.0):
     return compose(colorspace, rgb, model_input, chroma, saturation)
 
 
-BAND_PIXELS = 2_000_000  # rows per band: about this many pixels (bounds the memory)
+BAND_PIXELS = 1_000_000  # rows per band: about this many pixels (bounds the memory)
 
 
 def colorize_in_bands(model, colorspace, images: np.ndarray, input_size: int,
