@@ -147,3 +147,13 @@ def test_large_photos_colorized_in_bands_match_the_whole(monkeypatch, space):
     monkeypatch.setattr(render, "BAND_PIXELS", 2 * 47 * 9)  # 9-row bands, a short last one
     banded = render.colorize_in_bands(model, space, images, 16).astype(int)
     assert np.abs(banded - whole).max() <= 1
+
+
+def test_a_savedmodel_refuses_controls_it_cannot_honour(tmp_path):
+    from deepcolor.errors import UsageError
+
+    saved = export.export_saved_model(tiny_model("lab"), LabSpace(), tmp_path / "saved")
+    with pytest.raises(UsageError, match="saturation 1"):
+        deepcolor.load(saved, saturation=1.5)
+    with pytest.raises(UsageError, match="fixed at 16 px"):
+        deepcolor.load(saved, render_size=32)

@@ -145,3 +145,14 @@ def test_a_person_colorizes_two_photos_in_the_browser(tmp_path, colorizer, brows
                 with Image.open(io.BytesIO(response.read())) as image:
                     assert image.size == size and image.info["Software"] == MARK
     assert len(_files(tmp_path / "out")) == 2 * 3
+
+
+def test_serve_command_listens_on_loopback_and_stops(tmp_path, capsys):
+    from deepcolor import cli
+
+    model = export.save_keras_with_metadata(tiny_model("lab"), LabSpace(), tmp_path / "m.keras")
+    assert cli.main(["serve", "--model", str(model), "--port", "0", "--out",
+                     str(tmp_path / "out"), "--max-seconds", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "Colorize photos at http://127.0.0.1:" in out and "colorized 0 photo(s)" in out
+    assert _files(tmp_path / "out") == []
