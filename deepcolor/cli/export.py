@@ -4,9 +4,12 @@
                      [--out PATH] [--channels 1|3] [--overwrite]
 
 MODEL: a `.keras` file, a run folder holding one (deepcolor/serving/api.py), or
-nothing for the shipped colorizer. `savedmodel` takes uint8 images of any size;
-`tflite` and `onnx` take uint8 (1, S, S, channels) at the model's size S and return
-uint8 (1, S, S, 3) (deepcolor/serving/export.py). `--fp16` / `--int8` quantize the
+nothing for the shipped colorizer. All three take uint8 photos (batch, H, W, channels)
+of any size and return them colorized at full size, uint8 (batch, H, W, 3): the resize
+to the model's working size and back is inside the graph (deepcolor/serving/render.py),
+so they match `deepcolor colorize` within 1 level. `savedmodel` takes 1 to 4 channels;
+`tflite` and `onnx` take `--channels` (1 gray, 3 RGB); a TFLite runtime sets the photo's
+size with `resize_tensor_input` before `allocate_tensors`. `--fp16` / `--int8` quantize the
 TFLite model's weights (the TFLite converter's optimizations; `export_tflite` says
 why activations stay float). ONNX needs the optional `tf2onnx` package (`pip install 'deepcolor[onnx]'`).
 The default `--out` is `<model name>[_fp16|_int8].<ext>` in the current folder; an
@@ -40,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     quant.add_argument("--int8", action="store_true", help="TFLite: 8-bit weights")
     parser.add_argument("--out", type=Path, help="output file or folder")
     parser.add_argument("--channels", type=int, choices=(1, 3), default=1,
-                        help="tflite / onnx input channels (default 1: gray)")
+                        help="tflite / onnx input channels (default 1: gray; 3: RGB)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output")
     return parser
 

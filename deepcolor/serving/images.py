@@ -29,8 +29,12 @@ def from_pil(image: Image.Image) -> np.ndarray:
 def read_image(path) -> np.ndarray:
     """uint8 (H, W, 1) for a gray image file, (H, W, 3) for colour; raises on a bad file."""
     with Image.open(Path(path)) as image:
-        # Camera orientation applied; decodes fully, so a truncated file fails here.
-        return from_pil(ImageOps.exif_transpose(image))
+        try:
+            upright = ImageOps.exif_transpose(image)  # the camera orientation, applied
+        except (SyntaxError, ValueError, KeyError, TypeError):  # a damaged EXIF block
+            upright = image
+        # Decodes fully, so a truncated file fails here.
+        return from_pil(upright)
 
 
 def from_array(array) -> np.ndarray:

@@ -120,27 +120,24 @@ def _as_rgb_uint8(image) -> np.ndarray:
     return image
 
 
-def colorize_image(image, model=None) -> np.ndarray:
+def colorize_image(image, model=None, saturation: float = 1.0) -> np.ndarray:
     """Colorize a uint8 gray or RGB image of any size -> uint8 RGB of the same size.
 
-    The picture is resized to the model's square input (as in training, squashed),
-    the predicted ab is resized back to the original size and combined with the
-    ORIGINAL full-resolution L, so no detail is lost; colour is low-frequency.
-    `model`: from `load_shipped_colorizer()` (loaded, and kept, on first use).
+    The one full-resolution path (`render.colorize_images`): the photo's luminance is
+    shrunk to the model's working size, the predicted chroma enlarged back and laid on
+    the ORIGINAL full-resolution luminance, so no detail is lost; colour is
+    low-frequency. The colour space is the manifest's. `model`: from
+    `load_shipped_colorizer()` (loaded, and kept, on first use).
     """
-    import tensorflow as tf
+    from keras import ops
 
-    from deepcolor.colorspaces import lab_to_rgb, rgb_to_lab
+    from deepcolor.serving.render import colorize_images
 
     rgb = _as_rgb_uint8(image)
     model = model if model is not None else _default_model()
-    size = model.input_shape[1]
-    lightness = rgb_to_lab(rgb)[..., :1]  # 0-100, full resolution
-    small = tf.image.resize(lightness[None], (size, size), antialias=True)
-    ab = model(small / 50.0 - 1.0, training=False) * 128.0  # the Lab colour space's scales
-    ab = tf.image.resize(tf.cast(ab, tf.float32), rgb.shape[:2], method="bilinear")[0]
-    out = lab_to_rgb(tf.concat([lightness, ab], axis=-1))
-    return np.asarray(tf.round(out * 255.0), dtype=np.uint8)
+    out = colorize_images(model, read_manifest()["colorspace"], rgb[None],
+                          model.input_shape[1], saturation)
+    return ops.convert_to_numpy(out)[0]
 
 
 _MODEL = {}

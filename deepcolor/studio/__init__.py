@@ -1,0 +1,1 @@
+"""`deepcolor serve`: a local page to colorize photos in (server.py, page.py)."""
