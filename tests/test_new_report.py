@@ -26,9 +26,12 @@ EXPERIMENT = Experiment("toy_report", "tests.test_new_report", "A toy sixth repo
                         PRESETS, get_config)
 
 
-def test_a_new_report_is_one_file_and_runs_end_to_end(tmp_path):
+def test_a_new_report_is_one_file_and_runs_end_to_end(tmp_path, capsys):
     argv = ["--results-dir", str(tmp_path / "results"), "--runs-dir", str(tmp_path / "runs")]
     assert runner.main(EXPERIMENT, argv) == 0
+    log = capsys.readouterr().out
+    assert "expected time: seconds" in log  # the preset's expected time, first
+    assert "[3/3] model 1, seed 2 (" in log and "min left)" in log  # progress with an ETA
     out = tmp_path / "results" / "toy_report" / "default"
     verdicts = json.loads((out / "verdicts.json").read_text())
     assert [v["verdict"] for v in verdicts] == [claims.SUPPORTED], verdicts

@@ -69,19 +69,21 @@ def train_all(config: ExperimentConfig, run_root: str, strategy, jit_compile: bo
     check_init_from(config)
     seeds = config.all_seeds()
     results: Dict[str, List] = {run.name: [] for run in config.runs}
-    total, step = len(config.runs) * len(seeds), 0
+    total, step, clock = len(config.runs) * len(seeds), 0, _Eta(len(config.runs) * len(seeds))
     for seed in seeds:
         for index, run in enumerate(config.runs):
             step += 1
             folder = os.path.join(run_root, _folder_name(index, run, seed, len(seeds) > 1))
             done = os.path.join(folder, "result.json")
-            tag = f"[{step}/{total}] {run.name}" + (f", seed {seed}" if len(seeds) > 1 else "")
+            tag = (f"[{step}/{total}] {run.name}" + (f", seed {seed}" if len(seeds) > 1 else "")
+                   + clock.note())
             if os.path.exists(done):
                 log(f"{tag}: finished earlier, reusing its result")
                 with open(done) as f:
                     saved = json.load(f)
                 samples = dict(np.load(os.path.join(folder, "samples.npz")))
                 results[run.name].append(loop.RunResult(samples=samples, **saved))
+                clock.reused()
                 continue
             log(f"{tag}: {run.model} on {run.data.source}, {run.data.image_size}px, "
                 f"{run.epochs} epochs, batch {run.batch_size}")
@@ -103,7 +105,29 @@ def train_all(config: ExperimentConfig, run_root: str, strategy, jit_compile: bo
                 json.dump(result.to_json(), f, indent=1, default=float)
             os.replace(tmp, done)
             results[run.name].append(result)
+            clock.trained()
     return results
+
+
+class _Eta:
+    """Progress for the log: time so far and an estimate of the time left, from the runs
+    trained in this invocation (runs reused after an interruption cost nothing)."""
+
+    def __init__(self, total: int):
+        self.start, self.left, self.done = time.time(), total, 0
+
+    def reused(self) -> None:
+        self.left -= 1
+
+    def trained(self) -> None:
+        self.left, self.done = self.left - 1, self.done + 1
+
+    def note(self) -> str:
+        elapsed = (time.time() - self.start) / 60
+        if not self.done:
+            return f" ({elapsed:.1f} min so far)"
+        return (f" ({elapsed:.1f} min so far, about {elapsed / self.done * self.left:.0f} min "
+                f"left)")
 
 
 def main(experiment: Experiment, argv=None) -> int:
@@ -161,6 +185,8 @@ def _execute(experiment: Experiment, config: ExperimentConfig, args, command: st
     log(f"{config.title} [{config.preset}] on {env['hardware']}, Keras backend "
         f"{env['keras_backend']}, precision {policy}, strategy {args.strategy} "
         f"({strategy.num_replicas_in_sync} replica(s)), seeds {config.all_seeds()}")
+    if config.expected_runtime:
+        log(f"expected time: {config.expected_runtime}")
     if config.stand_in:
         log(f"note: {config.stand_in}")
     run_root = rundirs.run_dir(args.runs_dir, config)
