@@ -55,5 +55,6 @@ def test_the_claims_summary_lists_every_verdict(tmp_path):
         json.dumps({"command": "python -m experiments.old", "config": {"report": "000"}}))
     assert summary.main(["--results-dir", str(tmp_path / "results")]) == 0
     text = (tmp_path / "results" / "claims.md").read_text()
-    assert "| 999 | the model's outputs stay in range (ab MSE at most 1) | SUPPORTED | 3 |" in text
+    assert ("| 999 | the model's outputs stay in range (ab MSE at most 1) | SUPPORTED | "
+            "one-sample t-test against the seed-independent baseline | 3 |") in text
     assert "python -m experiments.old" in text  # listed as written before claims were data

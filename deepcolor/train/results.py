@@ -94,24 +94,11 @@ def write(experiment, config: ExperimentConfig, results: Dict[str, list], out_di
           run_root: str, env: dict, policy: str, command: str) -> str:
     """Write every result file into `out_dir` (a staging folder); returns the table's path."""
     firsts = [per_seed[0] for per_seed in results.values() if per_seed]
-    stand_in = config.stand_in or "; ".join(
-        sorted({r.reports["train"]["description"] for r in firsts
-                if r.reports["train"].get("is_stand_in")}))
-    backbones = sorted({f"{run.backbone.arch} ({run.backbone.weights or 'RANDOM init, not pretrained'})"
-                        for run in config.runs if run.backbone is not None})
     with open(os.path.join(out_dir, "config.json"), "w") as f:
         json.dump({"command": command, "config": config.to_dict(), "environment": env,
                    "precision": policy, "run_folder": run_root,
                    "data": {r.name: r.reports for r in firsts}}, f, indent=2, default=str)
-    histories = {}
-    for index, run in enumerate(config.runs):
-        for n, result in enumerate(results.get(run.name, [])):
-            hist = {k: np.asarray(v) for k, v in result.history.items()}
-            if n == 0:
-                histories[run.name] = hist
-            suffix = f"_seed{config.all_seeds()[n]}" if n else ""
-            write_csv([dict(zip(hist, vals)) for vals in zip(*hist.values())], list(hist),
-                      os.path.join(out_dir, f"history_{index:02d}{suffix}.csv"))
+    histories = _write_histories(config, results, out_dir)
     rows, columns = table_rows(config, results)
     baselines = experiment.baseline_rows(config) if experiment.baseline_rows else []
     rows += baselines
@@ -120,27 +107,8 @@ def write(experiment, config: ExperimentConfig, results: Dict[str, list], out_di
     write_csv(seed_rows, seed_columns, os.path.join(out_dir, PER_SEED_CSV))
     verdicts = claims_lib.decide(config.claims, seed_values(seed_rows))
     observations = experiment.observations(results, config) if experiment.observations else []
-    seeds = config.all_seeds()
-    labels = ", ".join(dict.fromkeys(run.data.label or run.data.source for run in config.runs))
-    of_report = config.report in REPORTS
-    data_line = ("STAND-IN: " + stand_in if stand_in else
-                 f"the report datasets ({labels})" if of_report else labels)
-    lines = [f"# {config.title}", "",
-             (f"Report {config.report}" if of_report else "Beyond the reports")
-             + f", preset `{config.preset}`. Command: `{command}`", "",
-             f"- Data: {data_line}",
-             *([f"- Backbone: {', '.join(backbones)}"] if backbones else []),
-             f"- Seeds: {', '.join(map(str, seeds))}"
-             + ("" if len(seeds) > 1 else " (one seed: no claim can be decided)"),
-             f"- Machine: {env['hardware']}, {env['platform']}; Keras backend "
-             f"{env.get('keras_backend', '?')}; precision {policy}; {env['date']}"
-             + (f"; {env['wall_time']}" if env.get("wall_time") else ""),
-             f"- Models and checkpoints (not committed): `{run_root}`", "",
-             markdown_table(rows, columns), "",
-             "`mse`/`l1`: in the model's target space (the report's definition, see config); "
-             "PSNR/SSIM on RGB in [0,1]; CIEDE2000 mean per pixel; colorfulness (Hasler & "
-             "Suesstrunk) of the prediction and its gap to the ground truth. All on the test "
-             "split; with several seeds, means over seeds.", ""]
+    lines = _header_lines(config, firsts, run_root, env, policy, command)
+    lines += [markdown_table(rows, columns), "", METRICS_NOTE, ""]
     lines += [f"- {n}" for n in config.notes]
     lines += verdict_lines(verdicts)
     if observations:
@@ -152,6 +120,52 @@ def write(experiment, config: ExperimentConfig, results: Dict[str, list], out_di
                              loss_name=_loss_name(config))
     _sample_grids(config, results, out_dir)
     return os.path.join(out_dir, "table.md")
+
+
+METRICS_NOTE = ("`mse`/`l1`: in the model's target space (the report's definition, see config); "
+                "PSNR/SSIM on RGB in [0,1]; CIEDE2000 mean per pixel; colorfulness (Hasler & "
+                "Suesstrunk) of the prediction and its gap to the ground truth. All on the test "
+                "split; with several seeds, means over seeds (every seed's in per_seed.csv).")
+
+
+def _write_histories(config: ExperimentConfig, results: Dict[str, list], out_dir: str) -> dict:
+    """history_NN[_seedS].csv per run and seed; returns the first seed's, for the figure."""
+    histories = {}
+    for index, run in enumerate(config.runs):
+        for n, result in enumerate(results.get(run.name, [])):
+            hist = {k: np.asarray(v) for k, v in result.history.items()}
+            if n == 0:
+                histories[run.name] = hist
+            suffix = f"_seed{config.all_seeds()[n]}" if n else ""
+            write_csv([dict(zip(hist, vals)) for vals in zip(*hist.values())], list(hist),
+                      os.path.join(out_dir, f"history_{index:02d}{suffix}.csv"))
+    return histories
+
+
+def _header_lines(config: ExperimentConfig, firsts: list, run_root: str, env: dict,
+                  policy: str, command: str) -> List[str]:
+    """The table's title, command, data, backbone, seeds and machine."""
+    stand_in = config.stand_in or "; ".join(
+        sorted({r.reports["train"]["description"] for r in firsts
+                if r.reports["train"].get("is_stand_in")}))
+    backbones = sorted({f"{run.backbone.arch} ({run.backbone.weights or 'RANDOM init, not pretrained'})"
+                        for run in config.runs if run.backbone is not None})
+    seeds = config.all_seeds()
+    labels = ", ".join(dict.fromkeys(run.data.label or run.data.source for run in config.runs))
+    of_report = config.report in REPORTS
+    data_line = ("STAND-IN: " + stand_in if stand_in else
+                 f"the report datasets ({labels})" if of_report else labels)
+    return [f"# {config.title}", "",
+            (f"Report {config.report}" if of_report else "Beyond the reports")
+            + f", preset `{config.preset}`. Command: `{command}`", "",
+            f"- Data: {data_line}",
+            *([f"- Backbone: {', '.join(backbones)}"] if backbones else []),
+            f"- Seeds: {', '.join(map(str, seeds))}"
+            + ("" if len(seeds) >= 3 else " (fewer than 3: no claim can be decided)"),
+            f"- Machine: {env['hardware']}, {env['platform']}; Keras backend "
+            f"{env.get('keras_backend', '?')}; precision {policy}; {env['date']}"
+            + (f"; {env['wall_time']}" if env.get("wall_time") else ""),
+            f"- Models and checkpoints (not committed): `{run_root}`", ""]
 
 
 VERDICTS_HEADING = "## The report's claims against this run"
