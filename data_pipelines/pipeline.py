@@ -243,7 +243,7 @@ def encode_batches(images, encode, batch_size: int, *, shuffle: bool,
         dataset = _epoch_stream(images, extras, batch_size, shuffle, seed, drop_remainder,
                                 shuffle_buffer, epochs, first_epoch)
     if shard is not None:
-        dataset = dataset.map(_process_rows(shard), deterministic=True)
+        dataset = dataset.map(_process_rows(shard))
     dataset = dataset.map(encode_fn(encode, extras is not None),
                           num_parallel_calls=AUTOTUNE, deterministic=True)
     return dataset.prefetch(AUTOTUNE)
