@@ -69,7 +69,7 @@ def test_tf_data_batches_hold_this_process_rows():
 
 def _clear(monkeypatch):
     for name in ("JAX_COORDINATOR_ADDRESS", "JAX_NUM_PROCESSES", "JAX_PROCESS_ID",
-                 "SLURM_JOB_ID", "SLURM_NTASKS", multihost.TIMEOUT_VARIABLE):
+                 *multihost.SLURM_VARIABLES, multihost.TIMEOUT_VARIABLE):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -94,10 +94,15 @@ def test_processes_join_from_the_standard_variables(monkeypatch):
 
 def test_a_slurm_job_step_is_left_to_jax(monkeypatch):
     _clear(monkeypatch)
-    monkeypatch.setenv("SLURM_JOB_ID", "42")
-    monkeypatch.setenv("SLURM_NTASKS", "4")
+    values = {"SLURM_JOB_ID": "42", "SLURM_STEP_NODELIST": "gpu[01-04]", "SLURM_NTASKS": "4",
+              "SLURM_PROCID": "2", "SLURM_LOCALID": "0"}
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
     arguments = multihost.join_arguments()
     assert "coordinator_address" not in arguments and "process_id" not in arguments
+    monkeypatch.delenv("SLURM_STEP_NODELIST")  # sbatch's shell, outside srun
+    with pytest.raises(UsageError, match="srun"):
+        multihost.join_arguments()
 
 
 def test_multihost_needs_the_jax_backend(capsys):

@@ -7,8 +7,9 @@ from the variables JAX and cluster schedulers use:
     JAX_NUM_PROCESSES        how many processes take part
     JAX_PROCESS_ID           this process's index, 0 .. JAX_NUM_PROCESSES - 1
 
-or, inside a SLURM job step (SLURM_JOB_ID and SLURM_NTASKS set, none of the above),
-JAX's own SLURM detection (process 0 on the step's first node, a port from the job id).
+or, inside a SLURM job step (`srun`: SLURM_JOB_ID, SLURM_STEP_NODELIST, SLURM_NTASKS,
+SLURM_PROCID and SLURM_LOCALID set, none of the above), JAX's own SLURM detection
+(process 0 on the step's first node, a port from the job id, one process per task).
 DEEPCOLOR_MULTIHOST_TIMEOUT (seconds, default 120) bounds the wait for the others to
 join and how long a silent process is taken for alive.
 
@@ -31,6 +32,8 @@ import numpy as np
 from deepcolor.errors import UsageError
 
 TIMEOUT_VARIABLE = "DEEPCOLOR_MULTIHOST_TIMEOUT"
+SLURM_VARIABLES = ("SLURM_JOB_ID", "SLURM_STEP_NODELIST", "SLURM_NTASKS", "SLURM_PROCID",
+                   "SLURM_LOCALID")
 _STATE = {"process": 0, "processes": 1, "devices": 1}
 
 
@@ -70,10 +73,11 @@ def join_arguments() -> dict:
         return dict(common, coordinator_address=os.environ["JAX_COORDINATOR_ADDRESS"],
                     num_processes=count,
                     process_id=_int_variable("JAX_PROCESS_ID", 0, count - 1))
-    if os.environ.get("SLURM_JOB_ID") and os.environ.get("SLURM_NTASKS"):
+    if all(os.environ.get(name) for name in SLURM_VARIABLES):
         return common  # jax.distributed reads the SLURM job step itself
     raise UsageError("--strategy multihost needs JAX_COORDINATOR_ADDRESS (host:port of "
-                     "process 0), JAX_NUM_PROCESSES and JAX_PROCESS_ID, or a SLURM job step")
+                     "process 0), JAX_NUM_PROCESSES and JAX_PROCESS_ID, or a SLURM job step "
+                     "(srun)")
 
 
 def join(backend: str):

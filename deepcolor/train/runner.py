@@ -110,10 +110,9 @@ def main(experiment: Experiment, argv=None) -> int:
         return int(exit_.code or 0)
     log = lambda msg: print(msg, flush=True)  # noqa: E731
     code = _main(experiment, args, command, log)
-    if args.strategy == "multihost":
-        from deepcolor.train import multihost
-
-        multihost.leave(code)  # never wait for processes that may be gone
+    multihost = sys.modules.get("deepcolor.train.multihost")
+    if multihost is not None:
+        multihost.leave(code)  # after a failure, never wait for processes that may be gone
     return code
 
 
