@@ -67,6 +67,8 @@ def train_all(config: ExperimentConfig, run_root: str, strategy, jit_compile: bo
             tag = f"[{step}/{total}] {run.name}" + (f", seed {seed}" if len(seeds) > 1 else "")
             if multihost.agree(os.path.exists(done)) and not multihost.is_writer():
                 log(f"{tag}: finished earlier (process 0 has its result)")
+                # a stand-in: its run_dir names process 0's folder (init_from reads there)
+                results[run.name].append(loop.RunResult(run.name, {}, {}, folder, None, {}, {}))
                 continue
             if os.path.exists(done):
                 log(f"{tag}: finished earlier, reusing its result")
@@ -90,6 +92,7 @@ def train_all(config: ExperimentConfig, run_root: str, strategy, jit_compile: bo
                                     jit_compile=jit_compile, log=log, init_weights=init,
                                     provenance=provenance)
             if not multihost.is_writer():  # process 0 keeps the results
+                results[run.name].append(result)
                 continue
             np.savez_compressed(os.path.join(folder, "samples.npz"), **result.samples)
             tmp = done + ".partial"
