@@ -118,14 +118,15 @@ def agree_text(text: str, size: int = 4096) -> str:
     """Process 0's `text` in every process (e.g. its run folder's path)."""
     if not active():
         return text
-    raw = text.encode()[:size]
-    buffer = np.zeros(size + 1, np.uint8)
-    buffer[0] = 0
-    buffer[1:len(raw) + 1] = np.frombuffer(raw, np.uint8)
     from jax.experimental import multihost_utils
 
+    raw = text.encode()
+    if len(raw) > size:
+        raise ValueError(f"multihost: {len(raw)} bytes to share, at most {size}: {text[:80]}...")
+    buffer = np.zeros(size, np.uint8)
+    buffer[:len(raw)] = np.frombuffer(raw, np.uint8)
     out = np.asarray(multihost_utils.broadcast_one_to_all(buffer))
-    return bytes(out[1:]).rstrip(b"\0").decode()
+    return bytes(out).rstrip(b"\0").decode()
 
 
 def _variables(model) -> list:

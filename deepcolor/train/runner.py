@@ -140,6 +140,12 @@ def _main(experiment: Experiment, args, command: str, log) -> int:
         print(f"{experiment.module}: error: {_where()}{first_line(err)} "
               f"(DEEPCOLOR_DEBUG=1 shows the traceback)", file=sys.stderr)
         return 1
+    except Exception as err:  # under multihost a lost process surfaces as any error
+        if not _where() or os.environ.get("DEEPCOLOR_DEBUG"):
+            raise
+        print(f"{experiment.module}: error: {_where()}{type(err).__name__}: {first_line(err)} "
+              f"(DEEPCOLOR_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 1
 
 
 def _where() -> str:
