@@ -17,7 +17,8 @@ The model is trained with `keras.distribution.DataParallel` over every device of
 process; each process feeds its own rows of each global batch (`shard`). Process 0 is
 the only writer: the others read no run files and write none, so on resume process 0
 reads its backup and sends the weights (and the epoch to resume at) to all (`agree`,
-`load_from_writer`).
+`load_from_writer`). The runner trains in a watched child process (train.supervisor),
+so that a lost process ends the others with one line.
 """
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from deepcolor.errors import UsageError, first_line
 from deepcolor.train import args as args_lib
-from deepcolor.train import rundirs
+from deepcolor.train import rundirs, supervisor
 from deepcolor.train.config import ExperimentConfig, replace_in_runs
 from deepcolor.train.experiment import Experiment
 
@@ -111,6 +111,8 @@ def main(experiment: Experiment, argv=None) -> int:
         args = args_lib.parser(experiment).parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
+    if args.strategy == "multihost" and not supervisor.is_child():
+        return supervisor.run(experiment.module, argv)  # one line even if JAX aborts it
     log = lambda msg: print(msg, flush=True)  # noqa: E731
     code = _main(experiment, args, command, log)
     multihost = sys.modules.get("deepcolor.train.multihost")
