@@ -19,7 +19,7 @@ import keras
 import numpy as np
 
 from data_pipelines import augment as augmentation, pixels
-from data_pipelines.rules import epoch_seed, steps_per_epoch
+from data_pipelines.rules import epoch_seed, process_rows, steps_per_epoch
 
 
 @functools.lru_cache(maxsize=None)
@@ -53,19 +53,21 @@ def random_crops(images: np.ndarray, indices: np.ndarray, image_size: int,
 class ArrayBatches(keras.utils.PyDataset):
     """(model_input, target) batches of uint8 `images`, or ((model_input, extra),
     target) with `extras` aligned with the images. Iterable (one pass) and indexable
-    (Keras' `fit`/`evaluate` take it as any PyDataset)."""
+    (Keras' `fit`/`evaluate` take it as any PyDataset). With `shard` (process,
+    processes, devices), each batch holds this process's rows of the global batch
+    (`rules.process_rows`), for multihost training."""
 
     def __init__(self, images: np.ndarray, encode, batch_size: int, *, shuffle: bool,
                  seed: int = 0, extras: Optional[np.ndarray] = None,
                  drop_remainder: bool = False, epochs: Optional[int] = None,
-                 first_epoch: int = 0, augment_size: int = 0):
+                 first_epoch: int = 0, augment_size: int = 0, shard=None):
         super().__init__()
         if extras is not None and len(extras) != len(images):
             raise ValueError(f"{len(extras)} extras for {len(images)} images")
         self.images, self.extras = images, extras
         self.encode = compiled(encode)
         self.batch_size, self.shuffle, self.seed = batch_size, shuffle, seed
-        self.augment_size = augment_size
+        self.augment_size, self.shard = augment_size, shard
         self.steps = steps_per_epoch(len(images), batch_size, drop_remainder)
         # Without `epochs`: one pass per iteration, a new order each pass (`on_epoch_end`).
         self.stream = epochs is not None
@@ -97,7 +99,8 @@ class ArrayBatches(keras.utils.PyDataset):
         epoch = self.epochs[index // self.steps] if self.stream else self._passes
         order, _ = self._epoch(epoch)
         step = index % self.steps
-        return epoch, order[step * self.batch_size:(step + 1) * self.batch_size]
+        rows = order[step * self.batch_size:(step + 1) * self.batch_size]
+        return epoch, rows if self.shard is None else rows[process_rows(len(rows), self.shard)]
 
     def __getitem__(self, index: int):
         epoch, chosen = self.indices(index)
@@ -120,7 +123,7 @@ class ArrayBatches(keras.utils.PyDataset):
 def encode_batches(images: np.ndarray, encode, batch_size: int, *, shuffle: bool,
                    seed: int = 0, extras: Optional[np.ndarray] = None,
                    drop_remainder: bool = False, epochs: Optional[int] = None,
-                   first_epoch: int = 0, augment_size: int = 0) -> ArrayBatches:
+                   first_epoch: int = 0, augment_size: int = 0, shard=None) -> ArrayBatches:
     """`pipeline.encode_batches` for uint8 arrays (`arrays.load_arrays(as_uint8=True)`).
 
     `augment_size`: `images` were cached at `augment.cache_size(augment_size)`; each
@@ -131,4 +134,4 @@ def encode_batches(images: np.ndarray, encode, batch_size: int, *, shuffle: bool
                          f"{augmentation.cache_size(augment_size)} px, got {images.shape[1]}")
     return ArrayBatches(images, encode, batch_size, shuffle=shuffle, seed=seed, extras=extras,
                         drop_remainder=drop_remainder, epochs=epochs, first_epoch=first_epoch,
-                        augment_size=augment_size)
+                        augment_size=augment_size, shard=shard)

@@ -21,7 +21,7 @@ from data_pipelines import ops, plan, registry, sample, tfds_source
 from data_pipelines.folder import GRAY_CHROMA, check_split, select_files
 from data_pipelines.report import DataSourceError, SourceReport
 from data_pipelines import augment as augmentation
-from data_pipelines.rules import epoch_seed, steps_per_epoch  # noqa: F401  (the package API)
+from data_pipelines.rules import epoch_seed, process_rows, steps_per_epoch  # noqa: F401  (the package API)
 
 AUTOTUNE = tf.data.AUTOTUNE
 SOURCES = registry.names()
@@ -207,7 +207,8 @@ def _shuffle_buffer(dataset: tf.data.Dataset, batch_size: int) -> int:
 def encode_batches(images, encode, batch_size: int, *, shuffle: bool,
                    seed: int = 0, extras: Optional[tf.data.Dataset] = None,
                    drop_remainder: bool = False, shuffle_buffer: Optional[int] = None,
-                   epochs: Optional[int] = None, first_epoch: int = 0) -> tf.data.Dataset:
+                   epochs: Optional[int] = None, first_epoch: int = 0,
+                   shard=None) -> tf.data.Dataset:
     """(model_input, target) batches of `images` (float [0, 1] or uint8, see
     `load_images(as_uint8=True)`); with `extras` (a dataset aligned with `images`,
     e.g. precomputed backbone embeddings) yields ((model_input, extra), target).
@@ -221,6 +222,9 @@ def encode_batches(images, encode, batch_size: int, *, shuffle: bool,
     from `epoch_seed(seed, e)`; `images` may then be a function of the epoch (e.g. new
     random crops per epoch). A run resumed at epoch k sees the batches an
     uninterrupted run saw from epoch k on.
+
+    With `shard` (process, processes, devices), for multihost training: each batch holds
+    this process's rows of the global batch (`rules.process_rows`).
     """
     if epochs is None:
         dataset = images if extras is None else tf.data.Dataset.zip((images, extras))
@@ -231,9 +235,24 @@ def encode_batches(images, encode, batch_size: int, *, shuffle: bool,
     else:
         dataset = _epoch_stream(images, extras, batch_size, shuffle, seed, drop_remainder,
                                 shuffle_buffer, epochs, first_epoch)
+    if shard is not None:
+        dataset = dataset.map(_process_rows(shard))
     dataset = dataset.map(encode_fn(encode, extras is not None),
                           num_parallel_calls=AUTOTUNE, deterministic=True)
     return dataset.prefetch(AUTOTUNE)
+
+
+def _process_rows(shard):
+    """`rules.process_rows` on each batch (its row count known only when it runs)."""
+    process, processes, devices = shard
+    process_rows(devices, shard)  # the same checks of `shard`
+
+    def cut(*batch):
+        rows = tf.shape(batch[0])[0]
+        each = rows // devices * devices // processes
+        out = tuple(t[process * each:(process + 1) * each] for t in batch)
+        return out if len(out) > 1 else out[0]
+    return cut
 
 
 def _epoch_stream(images, extras, batch_size, shuffle, seed, drop_remainder, shuffle_buffer,

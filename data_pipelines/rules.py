@@ -53,3 +53,18 @@ def epoch_seed(seed: int, epoch: int) -> int:
 
 def steps_per_epoch(num_images: int, batch_size: int, drop_remainder: bool = False) -> int:
     return num_images // batch_size if drop_remainder else -(-num_images // batch_size)
+
+
+def process_rows(batch_rows: int, shard) -> slice:
+    """This process's rows of a global batch of `batch_rows` under multihost training;
+    `shard` = (process, processes, devices), every process holding devices / processes
+    devices, numbered process by process (JAX's order). Process p takes the p-th of
+    `processes` equal runs of consecutive rows, so the processes' rows side by side are
+    the global batch. A batch that does not split over the devices (an epoch's last,
+    partial one) loses its last rows up to the nearest multiple of `devices`: a sharded
+    array needs equal parts."""
+    process, processes, devices = shard
+    if devices % processes or not 0 <= process < processes:
+        raise ValueError(f"shard {shard}: expected 0 <= process < processes dividing devices")
+    each = batch_rows // devices * devices // processes
+    return slice(process * each, (process + 1) * each)

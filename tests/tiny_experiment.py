@@ -12,7 +12,9 @@ from deepcolor.train.config import BackboneConfig, DataConfig, ExperimentConfig,
 from deepcolor.train.experiment import Experiment
 
 PRESETS = {"default": "baseline + fusion (VGG16 backbone) on 16 sample crops, 16px (seconds)",
-           "long": "baseline only, 6 epochs (for the kill-and-resume test)"}
+           "long": "baseline only, 6 epochs (for the kill-and-resume test)",
+           "nobn": "report 004's model 1 only (no batch normalisation), 4 epochs (the "
+                   "multihost test: its losses compare tightly across device counts)"}
 
 
 def get_config(preset):
@@ -20,6 +22,8 @@ def get_config(preset):
                       label="sample")
     if preset == "long":
         runs = [RunConfig("baseline", "baseline001", data, batch_size=8, epochs=6)]
+    elif preset == "nobn":
+        runs = [RunConfig("unet", "unet004_model1", data, batch_size=8, epochs=4)]
     else:
         runs = [RunConfig("baseline", "baseline001", data, batch_size=8, epochs=2),
                 # A fusion model with its backbone: VGG16 at 32 px exports in seconds,

@@ -81,9 +81,12 @@ def parser(experiment) -> argparse.ArgumentParser:
                    help="Keras backend (default: KERAS_BACKEND, else tensorflow); under jax "
                         "and torch the data path is numpy and TensorFlow is not needed")
     p.add_argument("--jit-compile", action="store_true", help="compile train steps with XLA")
-    p.add_argument("--strategy", choices=("default", "mirrored", "multiworker"),
+    p.add_argument("--strategy", choices=("default", "mirrored", "multiworker", "multihost"),
                    default="default", help="several devices: tf.distribute under TensorFlow "
-                                           "(multiworker reads TF_CONFIG), DataParallel under JAX")
+                                           "(multiworker reads TF_CONFIG), DataParallel under JAX; "
+                                           "multihost: JAX processes on several machines, joined "
+                                           "from JAX_COORDINATOR_ADDRESS, JAX_NUM_PROCESSES and "
+                                           "JAX_PROCESS_ID (or a SLURM job step)")
     p.add_argument("--results-dir", default="results", help="where tables and figures go")
     p.add_argument("--runs-dir", default="runs", help="where models and checkpoints go")
     p.add_argument("--reanalyse", action="store_true",

@@ -125,7 +125,9 @@ def has_tensorflow() -> bool:
 
 
 def training_callbacks(run_dir, backup_dir, history_path, last_path, best_path, net,
-                       monitor: str = "val_loss") -> list:
+                       monitor: str = "val_loss", writer: bool = True) -> list:
+    if not writer:  # another process (multihost's process 0) writes every file
+        return [keras.callbacks.TerminateOnNaN()]
     # Order matters: the history row and the checkpoints are written before the backup
     # records the epoch as finished, so a kill in between re-does at most that epoch.
     tensorboard = ([keras.callbacks.TensorBoard(os.path.join(run_dir, "tensorboard"),

@@ -77,9 +77,10 @@ def rgb_arrays(run: RunConfig, seed: int) -> dict:
     return out
 
 
-def embeddings(embedder, images, colorspace: ColorSpace, cache_path: str) -> np.ndarray:
-    """Each image's backbone embedding, computed once and kept on disk for resumes."""
-    if os.path.exists(cache_path):
+def embeddings(embedder, images, colorspace: ColorSpace, cache_path) -> np.ndarray:
+    """Each image's backbone embedding, computed once and kept on disk for resumes
+    (`cache_path` None: not kept, e.g. in a multihost process other than 0)."""
+    if cache_path and os.path.exists(cache_path):
         return np.load(cache_path)
     if isinstance(images, np.ndarray):  # the numpy path: encode a chunk at a time
         emb = np.concatenate([
@@ -92,6 +93,8 @@ def embeddings(embedder, images, colorspace: ColorSpace, cache_path: str) -> np.
         inputs = images.map(lambda image: colorspace.encode_input(to_unit_rgb(image)),
                             num_parallel_calls=tf.data.AUTOTUNE)
         emb = embedder.predict(inputs.batch(32), verbose=0).astype("float32")
+    if not cache_path:
+        return emb
     tmp = cache_path + ".partial.npy"
     np.save(tmp, emb)
     os.replace(tmp, cache_path)  # a kill mid-write never leaves a truncated cache
@@ -99,13 +102,17 @@ def embeddings(embedder, images, colorspace: ColorSpace, cache_path: str) -> np.
 
 
 def batches(splits: dict, colorspace: ColorSpace, batch_size: int, seed: int, extras: dict,
-            *, epochs: int, first_epoch: int = 0, augment_size: int = 0) -> dict:
+            *, epochs: int, first_epoch: int = 0, augment_size: int = 0, shard=None) -> dict:
     """{split: (model_input, target) batches}. The training split is one stream of the
     epochs still to train, epoch e shuffled (and, with `augment_size`, cropped) from
-    (seed, e) alone, so a resumed run sees what an uninterrupted one saw."""
+    (seed, e) alone, so a resumed run sees what an uninterrupted one saw.
+
+    `shard` (process, processes, devices), under multihost: the training and validation
+    batches hold this process's rows of each global batch only (`fit` joins them); the
+    test batches stay whole (process 0 evaluates alone)."""
     if not uses_tf_data():
         return _array_batches(splits, colorspace, batch_size, seed, extras, epochs=epochs,
-                              first_epoch=first_epoch, augment_size=augment_size)
+                              first_epoch=first_epoch, augment_size=augment_size, shard=shard)
     import tensorflow as tf
     from data_pipelines import augment
 
@@ -119,22 +126,24 @@ def batches(splits: dict, colorspace: ColorSpace, batch_size: int, seed: int, ex
             large, augment_size, data_pipelines.epoch_seed(seed, epoch))
     out = {"train": data_pipelines.encode_batches(
         train_images, encoder(colorspace), batch_size, shuffle=True, seed=seed,
-        extras=extra("train"), epochs=epochs, first_epoch=first_epoch)}
+        extras=extra("train"), epochs=epochs, first_epoch=first_epoch, shard=shard)}
     for split in ("validation", "test"):
-        out[split] = data_pipelines.encode_batches(splits[split][0], encoder(colorspace),
-                                                   batch_size, shuffle=False, extras=extra(split))
+        out[split] = data_pipelines.encode_batches(
+            splits[split][0], encoder(colorspace), batch_size, shuffle=False,
+            extras=extra(split), shard=shard if split == "validation" else None)
     return out
 
 
 def _array_batches(splits, colorspace, batch_size, seed, extras, *, epochs, first_epoch,
-                   augment_size) -> dict:
+                   augment_size, shard) -> dict:
     from data_pipelines.array_batches import encode_batches
 
     out = {"train": encode_batches(splits["train"][0], encoder(colorspace), batch_size,
                                    shuffle=True, seed=seed, extras=extras.get("train"),
                                    epochs=epochs, first_epoch=first_epoch,
-                                   augment_size=augment_size)}
+                                   augment_size=augment_size, shard=shard)}
     for split in ("validation", "test"):
         out[split] = encode_batches(splits[split][0], encoder(colorspace), batch_size,
-                                    shuffle=False, extras=extras.get(split))
+                                    shuffle=False, extras=extras.get(split),
+                                    shard=shard if split == "validation" else None)
     return out

@@ -6,6 +6,7 @@ the exported models. Rerunning after a kill resumes from the last finished epoch
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import inspect
 import json
@@ -23,6 +24,7 @@ from deepcolor.models import registry
 import data_pipelines
 from deepcolor.train import callbacks as callbacks_lib
 from deepcolor.train import data as data_lib
+from deepcolor.train import multihost
 from deepcolor.train.config import BackboneConfig, RunConfig, colorspace_of
 
 SPLITS = data_lib.SPLITS
@@ -137,7 +139,9 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
     """
     from deepcolor.train import runtime
 
-    os.makedirs(run_dir, exist_ok=True)
+    writer = multihost.is_writer()  # under multihost only process 0 writes files
+    if writer:
+        os.makedirs(run_dir, exist_ok=True)
     strategy = strategy or runtime.make_strategy("default")
     keras.utils.set_random_seed(seed)
     spec = registry.get(run.model)
@@ -149,8 +153,9 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
         log(f"  {split}: {report.num_images} images from {report.description}")
         if report.skipped:
             log(f"  {split}: skipped {len(report.skipped)} bad files (listed in {run_dir}/skipped.json)")
-    with open(os.path.join(run_dir, "skipped.json"), "w") as f:
-        json.dump({s: r["skipped"] for s, r in reports.items()}, f, indent=1)
+    if writer:
+        with open(os.path.join(run_dir, "skipped.json"), "w") as f:
+            json.dump({s: r["skipped"] for s, r in reports.items()}, f, indent=1)
 
     embedder, extras = None, {s: None for s in SPLITS}
     if "embedding" in spec.extra_inputs and run.data.augment:
@@ -161,40 +166,53 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
         embedder = backbone_lib.build_embedder(run.data.image_size, arch=bb.arch, weights=bb.weights,
                                                embedding=bb.embedding, backbone_size=bb.size)
         for split, (images, _) in splits.items():
-            extras[split] = data_lib.embeddings(embedder, images, colorspace,
-                                                os.path.join(run_dir, f"embeddings_{split}.npy"))
+            extras[split] = data_lib.embeddings(
+                embedder, images, colorspace,
+                os.path.join(run_dir, f"embeddings_{split}.npy") if writer else None)
         log(f"  backbone {bb.arch} ({bb.weights or 'random init'}), {bb.embedding} embedding: "
             f"computed once per image, reused every epoch")
 
     backup_dir = os.path.join(run_dir, "backup")
-    first_epoch = callbacks_lib.restored_epoch(backup_dir)
-    callbacks_lib.truncate_history(os.path.join(run_dir, "history.csv"), first_epoch)
+    # Every process resumes where process 0's backup says (the others have no files).
+    first_epoch = multihost.agree(callbacks_lib.restored_epoch(backup_dir) if writer else 0)
+    if writer:
+        callbacks_lib.truncate_history(os.path.join(run_dir, "history.csv"), first_epoch)
     if first_epoch:
         log(f"  resuming after epoch {first_epoch} of {run.epochs}")
     datasets = data_lib.batches(splits, colorspace, run.batch_size, seed, extras,
                                 epochs=run.epochs, first_epoch=first_epoch,
-                                augment_size=run.data.image_size if run.data.augment else 0)
+                                augment_size=run.data.image_size if run.data.augment else 0,
+                                shard=multihost.shard())
 
     width = int(extras["train"].shape[-1]) if extras["train"] is not None else None
     model = build_model(run, spec, strategy, jit_compile, embedding_dim=width)
     net = model.generator if run.trainer == "cgan" else model  # what is evaluated and exported
     if init_weights:
-        net.load_weights(init_weights)
+        multihost.load_from_writer(net, init_weights)
         log(f"  initialised {net.name} from {init_weights}")
     history_path = os.path.join(run_dir, "history.csv")
     last, best = (os.path.join(run_dir, f) for f in ("checkpoint.weights.h5", "best.weights.h5"))
     monitor = "loss" if run.checkpoint == "best_train" else "val_loss"
     callbacks = callbacks_lib.training_callbacks(run_dir, backup_dir, history_path, last, best,
-                                                 net, monitor)
-    fit = model.fit(datasets["train"], validation_data=datasets["validation"], epochs=run.epochs,
-                    steps_per_epoch=data_pipelines.steps_per_epoch(reports["train"]["num_images"],
-                                                                   run.batch_size),
-                    callbacks=callbacks, verbose=2, shuffle=False)  # the stream is shuffled
+                                                 net, monitor, writer=writer)
+    if multihost.active():
+        callbacks = multihost.take_over_restore(callbacks, first_epoch)
+    with strategy.scope() if multihost.active() else contextlib.nullcontext():
+        fit = model.fit(datasets["train"], validation_data=datasets["validation"],
+                        epochs=run.epochs, callbacks=callbacks, verbose=2,
+                        steps_per_epoch=data_pipelines.steps_per_epoch(
+                            reports["train"]["num_images"], run.batch_size),
+                        shuffle=False)  # the stream is shuffled
     if any(not np.all(np.isfinite(v)) for v in fit.history.values()):
         saved = callbacks_lib.last_finite_epoch(history_path)
         where = (f"the last finite checkpoint (epoch {saved}) is {last}" if saved else
                  "no epoch finished with finite weights")
         raise FloatingPointError(f"run {run.name!r} stopped: loss became NaN or infinite; {where}")
+    if multihost.active():
+        log(f"  {multihost.describe()}: loss per epoch {[float(v) for v in fit.history['loss']]}")
+        if not writer:  # process 0 evaluates and exports, from its own files
+            return RunResult(run.name, {}, dict(fit.history), run_dir, None, reports, {})
+        multihost.make_local(model)  # evaluate without the others
 
     history = _read_history(history_path)
     # The run's checkpoint (`run.checkpoint`: the last epoch, or the one best on

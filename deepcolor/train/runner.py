@@ -21,7 +21,7 @@ import numpy as np
 
 from deepcolor.errors import UsageError, first_line
 from deepcolor.train import args as args_lib
-from deepcolor.train import rundirs
+from deepcolor.train import rundirs, supervisor
 from deepcolor.train.config import ExperimentConfig, replace_in_runs
 from deepcolor.train.experiment import Experiment
 
@@ -64,7 +64,7 @@ def _folder_name(index: int, run, seed: int, several: bool) -> str:
 def train_all(config: ExperimentConfig, run_root: str, strategy, jit_compile: bool,
               log) -> Dict[str, list]:
     """{run name: [RunResult per seed]}, reusing runs that finished before an interruption."""
-    from deepcolor.train import loop
+    from deepcolor.train import loop, multihost
 
     check_init_from(config)
     seeds = config.all_seeds()
@@ -77,6 +77,12 @@ def train_all(config: ExperimentConfig, run_root: str, strategy, jit_compile: bo
             done = os.path.join(folder, "result.json")
             tag = (f"[{step}/{total}] {run.name}" + (f", seed {seed}" if len(seeds) > 1 else "")
                    + clock.note())
+            if multihost.agree(os.path.exists(done)) and not multihost.is_writer():
+                log(f"{tag}: finished earlier (process 0 has its result)")
+                # a stand-in: its run_dir names process 0's folder (init_from reads there)
+                results[run.name].append(loop.RunResult(run.name, {}, {}, folder, None, {}, {}))
+                clock.reused()
+                continue
             if os.path.exists(done):
                 log(f"{tag}: finished earlier, reusing its result")
                 with open(done) as f:
@@ -99,6 +105,9 @@ def train_all(config: ExperimentConfig, run_root: str, strategy, jit_compile: bo
             result = loop.train_run(run, folder, seed=seed, strategy=strategy,
                                     jit_compile=jit_compile, log=log, init_weights=init,
                                     provenance=provenance)
+            if not multihost.is_writer():  # process 0 keeps the results
+                results[run.name].append(result)
+                continue
             np.savez_compressed(os.path.join(folder, "samples.npz"), **result.samples)
             tmp = done + ".partial"
             with open(tmp, "w") as f:
@@ -138,7 +147,17 @@ def main(experiment: Experiment, argv=None) -> int:
         args = args_lib.parser(experiment).parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
+    if args.strategy == "multihost" and not supervisor.is_child():
+        return supervisor.run(experiment.module, argv)  # one line even if JAX aborts it
     log = lambda msg: print(msg, flush=True)  # noqa: E731
+    code = _main(experiment, args, command, log)
+    multihost = sys.modules.get("deepcolor.train.multihost")
+    if multihost is not None:
+        multihost.leave(code)  # after a failure, never wait for processes that may be gone
+    return code
+
+
+def _main(experiment: Experiment, args, command: str, log) -> int:
     try:
         args_lib.apply_backend(args.backend)  # before anything below imports Keras
         config = replace_in_runs(experiment.config(args.preset), epochs=args.epochs,
@@ -155,12 +174,19 @@ def main(experiment: Experiment, argv=None) -> int:
         print(f"{experiment.module}: error: {first_line(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"{experiment.module}: interrupted; rerun the same command to resume", file=sys.stderr)
+        print(f"{experiment.module}: {_where()}interrupted; rerun the same command to resume",
+              file=sys.stderr)
         return 130
     except (ValueError, KeyError, OSError, RuntimeError, FloatingPointError) as err:
         if os.environ.get("DEEPCOLOR_DEBUG"):
             raise
-        print(f"{experiment.module}: error: {first_line(err)} "
+        print(f"{experiment.module}: error: {_where()}{first_line(err)} "
+              f"(DEEPCOLOR_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 1
+    except Exception as err:  # under multihost a lost process surfaces as any error
+        if not _where() or os.environ.get("DEEPCOLOR_DEBUG"):
+            raise
+        print(f"{experiment.module}: error: {_where()}{type(err).__name__}: {first_line(err)} "
               f"(DEEPCOLOR_DEBUG=1 shows the traceback)", file=sys.stderr)
         return 1
 
@@ -175,21 +201,35 @@ def _reanalyse(config: ExperimentConfig, results_dir: str, log) -> int:
     return 0
 
 
-def _execute(experiment: Experiment, config: ExperimentConfig, args, command: str, log) -> int:
-    from deepcolor.train import environment, results as results_lib, runtime
+def _where() -> str:
+    """Under multihost, which process failed, and what to do: a lost peer shows up as a
+    failed collective in the survivors."""
+    multihost = sys.modules.get("deepcolor.train.multihost")
+    if multihost is None or not multihost.active():
+        return ""
+    return (f"{multihost.describe()} stopped (if another process died, rerun every "
+            f"process's command to resume from process 0's backup): ")
 
+
+def _execute(experiment: Experiment, config: ExperimentConfig, args, command: str, log) -> int:
+    from deepcolor.train import environment, multihost, results as results_lib, runtime
+
+    strategy = runtime.make_strategy(args.strategy)  # multihost joins before JAX starts
     policy = runtime.set_precision(args.mixed_precision)
-    strategy = runtime.make_strategy(args.strategy)
     runtime.check_batch_split(config.runs, strategy.num_replicas_in_sync)
     env = environment.environment()
     log(f"{config.title} [{config.preset}] on {env['hardware']}, Keras backend "
         f"{env['keras_backend']}, precision {policy}, strategy {args.strategy} "
-        f"({strategy.num_replicas_in_sync} replica(s)), seeds {config.all_seeds()}")
+        f"({strategy.num_replicas_in_sync} replica(s)"
+        f"{', ' + multihost.describe() if multihost.active() else ''}), "
+        f"seeds {config.all_seeds()}")
     if config.expected_runtime:
         log(f"expected time: {config.expected_runtime}")
     if config.stand_in:
         log(f"note: {config.stand_in}")
-    run_root = rundirs.run_dir(args.runs_dir, config)
+    # Process 0 picks (or resumes) the run folder; the others only learn its name.
+    run_root = multihost.agree_text(rundirs.run_dir(args.runs_dir, config)
+                                    if multihost.is_writer() else "")
     log(f"run folder (models, checkpoints; resumable): {run_root}")
     if config.preset == "paper":  # the report's own data: prove the split before training
         from deepcolor.train import datacheck
@@ -197,6 +237,9 @@ def _execute(experiment: Experiment, config: ExperimentConfig, args, command: st
         config = datacheck.checked(config, log)
     started, load_start = time.time(), environment.load_average()
     results = train_all(config, run_root, strategy, args.jit_compile, log)
+    if not multihost.is_writer():
+        log(f"{multihost.describe()}: training done; process 0 writes the results")
+        return 0
     # Wall time of this invocation (a resumed run counts only its own part) and the
     # machine's load around it: on a shared CPU both explain the time taken.
     env["wall_time"] = (f"{(time.time() - started) / 60:.1f} min wall time, 1-minute load "

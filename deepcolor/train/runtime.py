@@ -11,6 +11,7 @@ from typing import List
 import keras
 
 from deepcolor.errors import UsageError
+from deepcolor.train import multihost
 
 
 def backend() -> str:
@@ -69,9 +70,25 @@ class _NoStrategy:
         return contextlib.nullcontext()
 
 
+class _Distributed(_NoStrategy):
+    """A Keras distribution used in the scope of building and fitting a model only (the
+    backbone embeddings and the evaluation stay local to each process)."""
+
+    def __init__(self, distribution, replicas: int):
+        self.distribution, self.num_replicas_in_sync = distribution, replicas
+
+    def scope(self):
+        return self.distribution.scope()
+
+
 def make_strategy(name: str):
-    """`default`, `mirrored` or `multiworker`: a tf.distribute strategy under TensorFlow;
-    under JAX, `mirrored` sets a `keras.distribution.DataParallel` over every device."""
+    """`default`, `mirrored`, `multiworker` or `multihost`: a tf.distribute strategy
+    under TensorFlow; under JAX, `mirrored` sets a `keras.distribution.DataParallel`
+    over every device, `multihost` joins the other processes first (train.multihost).
+    Call it before anything else asks the backend for its devices."""
+    if name == "multihost":
+        distribution = multihost.join(backend())
+        return _Distributed(distribution, len(distribution.device_mesh.devices.flat))
     if backend() == "tensorflow":
         import tensorflow as tf
 
