@@ -41,7 +41,7 @@ from deepcolor.train.experiment import Experiment
 
 PRESETS = {
     "default": "models 1-3 on the photos minus gray, 64px, 30 epochs, batch 16, seeds 7-11 "
-               "(offline; about 18 min for the five seeds on a 2-core CPU)",
+               "(offline; about 30 min for the five seeds on a shared 2-core CPU)",
     "paper": "report 004: MIRFLICKR-25K minus grayscale, 8000/1000, 320px, batch 128, "
              "120 epochs, Adam 1e-3, seed 7 (needs the data; hours on a GPU)",
     "gpu": "models 1-3 on photos minus gray at the report's 320px, random crops + flips, "
@@ -94,7 +94,8 @@ def get_config(preset: str) -> ExperimentConfig:
             stand_in="photos minus gray (290 training photos, split by photo, random crops "
                      "and flips) at 64x64 for MIRFLICKR-25K's 8000 at 320x320; 30 epochs, "
                      "batch 16 instead of 120 epochs, batch 128",
-            expected_runtime="about 3.5 minutes per seed on a shared 2-core CPU (5 seeds)",
+            expected_runtime="about 30 minutes for the 5 seeds on a shared 2-core CPU "
+                             "(measured: 32.5 with other jobs running)",
             notes=["A CPU-scale run; the report shows curves and pictures, no numbers.",
                    "Scored at the epoch of lowest training loss, as the report kept its "
                    "models (section V: checkpoint 'best_train'); the last epoch is scored "

@@ -69,7 +69,7 @@ from experiments._unet000_scale import (CLAIMS, VARIANTS, _key, gray_baseline,  
 
 PRESETS = {
     "default": "STAND-IN: 8 configs on 1,000/500/500 CIFAR-10 images, 2 epochs, width 32, "
-               "5 seeds (offline; about 4.5 min per seed on a 2-core CPU)",
+               "5 seeds (offline; about 20 min on a shared 2-core CPU)",
     "cifar10": "report's data scale: 8 configs on CIFAR-10 40k/10k/10k, 1 epoch, width 32 "
                "(offline; ~70 min on a 2-core CPU with --mixed-precision on; epochs and "
                "width are a CPU budget)",
@@ -146,7 +146,7 @@ def get_config(preset: str) -> ExperimentConfig:
             _runs(data, width=32, epochs=2, batch=32), claims=_claims(), seeds=[0, 1, 2, 3, 4],
             stand_in="the first 1,000 / 500 / 500 images of cifar10-jpg's 40k/10k/10k split, "
                      "2 epochs: a smoke-scale run, not the report's",
-            expected_runtime="about 4.5 minutes per seed on a 2-core CPU (5 seeds)",
+            expected_runtime="about 20 minutes for the 5 seeds on a shared 2-core CPU (measured)",
             notes=["A smoke-scale run: it checks the pipeline and the table, not the report's "
                    "conclusions.",
                    "Width 32 (registered models: 64), batch 32 and 2 epochs to fit a few CPU minutes.",
