@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from deepcolor.errors import printable
+
 IMAGE_SIZE = 224
 
 
@@ -85,7 +87,7 @@ def main(argv=None) -> int:
         print(f"deepcolor backbone: {err}", file=sys.stderr)
         return 1
     for path, pairs in zip(args.classify, results):
-        print(path + "  " + "  ".join(f"{c}:{p:.3f}" for c, p in pairs))
+        print(printable(path) + "  " + "  ".join(f"{c}:{p:.3f}" for c, p in pairs))
     return 0
 
 

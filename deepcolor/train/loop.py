@@ -165,7 +165,11 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
             f"computed once per image, reused every epoch")
 
     backup_dir = os.path.join(run_dir, "backup")
-    first_epoch = callbacks_lib.restored_epoch(backup_dir)
+    restore = callbacks_lib.restore_point(backup_dir)
+    if restore.notice:
+        log(f"  {restore.notice}")
+    first_epoch = restore.epoch
+    callbacks_lib.remove_stale_partials(run_dir)
     callbacks_lib.truncate_history(os.path.join(run_dir, "history.csv"), first_epoch)
     if first_epoch:
         log(f"  resuming after epoch {first_epoch} of {run.epochs}")
@@ -181,7 +185,8 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
         log(f"  initialised {net.name} from {init_weights}")
     history_path = os.path.join(run_dir, "history.csv")
     last, best = (os.path.join(run_dir, f) for f in ("checkpoint.weights.h5", "best.weights.h5"))
-    callbacks = callbacks_lib.training_callbacks(run_dir, backup_dir, history_path, last, best, net)
+    callbacks = callbacks_lib.training_callbacks(run_dir, backup_dir, history_path, last, best,
+                                                 net, restore)
     fit = model.fit(datasets["train"], validation_data=datasets["validation"], epochs=run.epochs,
                     steps_per_epoch=data_pipelines.steps_per_epoch(reports["train"]["num_images"],
                                                                    run.batch_size),

@@ -110,6 +110,9 @@ def main(experiment: Experiment, argv=None) -> int:
                                  batch_size=args.batch_size, source=args.data,
                                  backbone_weights=args.backbone_weights, seeds=args.seeds)
         check_init_from(config)
+        for option, base in (("--results-dir", args.results_dir), ("--runs-dir", args.runs_dir)):
+            args_lib.check_writable(option, base,
+                                    os.path.join(base, config.experiment, config.preset))
         return _execute(experiment, config, args, command.strip(), log)
     except UsageError as err:
         print(f"{experiment.module}: error: {first_line(err)}", file=sys.stderr)
