@@ -22,15 +22,41 @@ def _extract(archive: Path, target: Path) -> None:
             tar.extractall(target, filter="data")
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):  # another user's process / not a pid: keep
+        return True
+    return True
+
+
+def remove_stale_partials(target: Path) -> None:
+    """Delete `.NAME.partial-<pid>` folders beside `target` whose process is gone (a kill
+    -9 mid-unpack leaves one, 236 MB for cifar10-jpg); those of live processes stay."""
+    prefix = f".{target.name}.partial-"
+    try:
+        names = os.listdir(target.parent)
+    except OSError:
+        return
+    for entry in names:
+        pid = entry[len(prefix):]
+        if entry.startswith(prefix) and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(target.parent / entry, ignore_errors=True)
+
+
 def extract_once(name: str, archive: Path, target: Path, missing_hint: str,
                  inner: Optional[str] = None) -> Path:
     """`target`, unpacking `archive` into it on first use.
 
     Extraction goes to a private temporary folder renamed into place at the end (its
     `inner` subfolder, if the archive holds one), so an interrupted or concurrent first
-    run never leaves a half-filled folder behind. `missing_hint` completes the one-line
-    error when the archive is absent (which variable to set, what else to use).
+    run never leaves a half-filled folder behind; the temporary folders of killed runs
+    are deleted on the next call. `missing_hint` completes the one-line error when the
+    archive is absent (which variable to set, what else to use).
     """
+    remove_stale_partials(target)
     if target.is_dir():
         return target
     if not archive.is_file():

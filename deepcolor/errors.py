@@ -5,6 +5,7 @@ catches these and prints `first_line(error)`; `DEEPCOLOR_DEBUG=1` shows the trac
 """
 from __future__ import annotations
 
+import os
 import sys
 from typing import Callable, List, Optional
 
@@ -21,6 +22,14 @@ def first_line(error: BaseException) -> str:
     return text.splitlines()[0].strip().strip("'")
 
 
+def printable(text) -> str:
+    """A path or text any terminal can print: a file name's bytes that are not UTF-8
+    (e.g. Latin-1 `caf\\xe9.jpg`, held by Python as surrogates) appear as `\\xe9`
+    instead of crashing `print` under a UTF-8 locale."""
+    text = os.fspath(text) if isinstance(text, os.PathLike) else str(text)
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def run_command(prog: str, run: Callable[[List[str]], int],
                 argv: Optional[List[str]] = None) -> int:
     """A subcommand's `main`: `run(argv)`, with misuse as one line and status 2, and
@@ -28,7 +37,7 @@ def run_command(prog: str, run: Callable[[List[str]], int],
     try:
         return run(sys.argv[1:] if argv is None else list(argv))
     except UsageError as error:
-        print(f"{prog}: error: {error}", file=sys.stderr)
+        print(f"{prog}: error: {printable(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)

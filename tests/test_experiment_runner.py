@@ -119,18 +119,28 @@ def _outcome(tmp):
     return rows, {k: metrics[k] for k in ("mse", "psnr", "final_loss")}
 
 
-def test_killed_runs_resume_to_the_same_numbers(tmp_path):
+def _long_cmd(tmp):
+    return [sys.executable, "-m", "tests.tiny_experiment", "--preset", "long", *_args(tmp)]
+
+
+_QUIET = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+
+
+@pytest.fixture(scope="module")
+def uninterrupted_long_run(tmp_path_factory):
+    """(history rows, test metrics) of the tiny 'long' run, never interrupted."""
+    clean = tmp_path_factory.mktemp("clean")
+    subprocess.run(_long_cmd(clean), cwd=REPO, env=_QUIET, check=True, stdout=subprocess.DEVNULL)
+    rows, metrics = _outcome(clean)
+    assert [r[0] for r in rows] == list(range(6))
+    return rows, metrics
+
+
+def test_killed_runs_resume_to_the_same_numbers(tmp_path, uninterrupted_long_run):
     """kill -9 mid-training, and again after the last epoch (before the export): the
     reruns retrain no finished epoch and end with the numbers of an uninterrupted run."""
-    base_env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-
-    def cmd(tmp):
-        return [sys.executable, "-m", "tests.tiny_experiment", "--preset", "long", *_args(tmp)]
-
-    clean = tmp_path / "clean"
-    subprocess.run(cmd(clean), cwd=REPO, env=base_env, check=True, stdout=subprocess.DEVNULL)
-    expected_rows, expected = _outcome(clean)
-    assert [r[0] for r in expected_rows] == list(range(6))
+    base_env, cmd = _QUIET, _long_cmd
+    expected_rows, expected = uninterrupted_long_run
 
     killed = tmp_path / "killed"
     # 1. Mid-training: once two epochs are in the backup.
@@ -152,6 +162,25 @@ def test_killed_runs_resume_to_the_same_numbers(tmp_path):
     assert got == expected
     assert (killed / "results" / "tiny" / "long" / "table.md").is_file()
     assert not list((killed / "results" / "tiny").glob("*.partial"))
+
+
+def test_a_kill_inside_a_backup_write_resumes_to_the_same_numbers(tmp_path,
+                                                                   uninterrupted_long_run):
+    """kill -9 while the backup of epoch 2 is being written (its weights file open and
+    half written): the rerun resumes from the last complete backup (epoch 1), with no
+    manual clean-up, and ends with the numbers of an uninterrupted run (issue 19, N1)."""
+    expected_rows, expected = uninterrupted_long_run
+    killed, marker = tmp_path / "killed", tmp_path / "inside-backup-write"
+    pause = {**_QUIET, "TINY_PAUSE_IN_BACKUP_WRITE": "2", "TINY_BACKUP_MARKER": str(marker)}
+    assert _run_until(_long_cmd(killed), pause, marker.exists), "never reached the backup write"
+    done = subprocess.run(_long_cmd(killed), cwd=REPO, env=_QUIET, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "resuming after epoch 1 of 6" in done.stdout
+    rows, got = _outcome(killed)
+    assert rows == expected_rows  # every epoch once, each with the uninterrupted loss
+    assert got == expected
+    backup = next((killed / "runs").glob("tiny/long/*/00-baseline/backup"))
+    assert not [p.name for p in backup.iterdir() if "partial" in p.name]
 
 
 @pytest.mark.parametrize("argv, message, status", [

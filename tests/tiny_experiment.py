@@ -1,7 +1,9 @@
 """A tiny experiment module for end-to-end tests of the runner (seconds, not minutes).
 
 Run as `python -m tests.tiny_experiment`. With TINY_EPOCH_SLEEP=S set, every epoch
-takes at least S seconds, so a test can kill the process mid-run.
+takes at least S seconds, so a test can kill the process mid-run; with
+TINY_PAUSE_IN_BACKUP_WRITE=N it pauses inside its Nth backup write (weights file
+half written) and touches TINY_BACKUP_MARKER, so a test can kill it there.
 """
 import os
 import sys
@@ -88,6 +90,40 @@ if os.environ.get("TINY_EXPORT_SLEEP"):
         return _original_export(*args, **kwargs)
 
     loop._export = _slow_export
+
+
+if os.environ.get("TINY_PAUSE_IN_BACKUP_WRITE"):
+    # Pause in the middle of the Nth backup write (N = TINY_PAUSE_IN_BACKUP_WRITE): the
+    # weights file is open and its first array written when a marker file appears, so
+    # that a test can kill -9 the process right inside the write.
+    import h5py
+    import keras
+
+    _writing_backup = []
+    _backup_writes = []
+    _original_save_weights = keras.Model.save_weights
+    _original_setitem = h5py.Group.__setitem__
+
+    def _save_weights(self, filepath, *args, **kwargs):
+        inside = os.path.basename(os.path.dirname(os.path.abspath(str(filepath)))) == "backup"
+        if inside:
+            _backup_writes.append(filepath)
+        if inside and len(_backup_writes) == int(os.environ["TINY_PAUSE_IN_BACKUP_WRITE"]):
+            _writing_backup.append(filepath)
+        try:
+            return _original_save_weights(self, filepath, *args, **kwargs)
+        finally:
+            _writing_backup.clear()
+
+    def _setitem(self, name, value):  # how Keras writes each array (saving_lib.H5Entry)
+        _original_setitem(self, name, value)
+        if _writing_backup:
+            open(os.environ["TINY_BACKUP_MARKER"], "w").close()
+            time.sleep(600)
+
+    keras.Model.save_weights = _save_weights
+    h5py.Group.__setitem__ = _setitem
+
 
 if __name__ == "__main__":
     sys.exit(runner.main(EXPERIMENT))

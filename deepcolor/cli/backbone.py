@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from deepcolor.errors import printable
+
 IMAGE_SIZE = 224
 CLASS_NAMES = Path(__file__).resolve().parents[1] / "assets" / "imagenet_classes.txt"
 PROG = "deepcolor backbone"
@@ -116,7 +118,7 @@ def run(argv) -> int:
         return 1
     names = class_names()
     for path, pairs in zip(args.classify, results):
-        print(path + "  " + "  ".join(f"{_label(c, names)} {p:.3f}" for c, p in pairs))
+        print(printable(path) + "  " + "  ".join(f"{_label(c, names)} {p:.3f}" for c, p in pairs))
     return 0
 
 

@@ -13,17 +13,24 @@ size with `resize_tensor_input` before `allocate_tensors`. `--fp16` / `--int8` q
 TFLite model's weights (the TFLite converter's optimizations; `export_tflite` says
 why activations stay float). ONNX needs the optional `tf2onnx` package (`pip install 'deepcolor[onnx]'`).
 The default `--out` is `<model name>[_fp16|_int8].<ext>` in the current folder; an
-existing one is refused unless `--overwrite`, before the model loads.
+existing one is refused unless `--overwrite`, before the model loads, and even then
+only what the suite itself writes is replaced: a TFLite or ONNX file, or a SavedModel
+folder (anything else, e.g. a folder of other files, is refused with one line). The
+export is written beside `--out` under a temporary name and swapped into place only
+once complete, so a failed export (a full disk) leaves the previous model as it was.
+Exit status: 0 written, 1 the export failed (I/O or conversion), 2 misuse.
 """
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import shutil
+import sys
 from pathlib import Path
 from typing import List, Optional
 
-from deepcolor.errors import UsageError, first_line, run_command
+from deepcolor.errors import UsageError, first_line, printable, run_command
 
 PROG = "deepcolor export"
 TARGETS = {"savedmodel": "_savedmodel", "tflite": ".tflite", "onnx": ".onnx"}
@@ -85,12 +92,64 @@ def _model_path(model: Optional[str]) -> Optional[str]:
     return str(path)
 
 
+def _suite_wrote(out: Path, target: str) -> bool:
+    """Whether `out` is something `--to target` writes: a SavedModel folder, or a file of
+    the target's kind (TFLite's flatbuffer tag, ONNX's protobuf first field)."""
+    if out.is_symlink():
+        return False
+    if target == "savedmodel":
+        return out.is_dir() and (out / "saved_model.pb").is_file()
+    if not out.is_file():
+        return False
+    with open(out, "rb") as f:
+        head = f.read(8)
+    if target == "tflite":
+        return head[4:8] == b"TFL3"
+    return out.suffix.lower() == ".onnx" and head[:1] == b"\x08"  # ModelProto.ir_version
+
+
 def _out_path(args, name: str) -> Path:
     suffix = "_fp16" if args.fp16 else "_int8" if args.int8 else ""
     out = args.out or Path(name + suffix + TARGETS[args.to])
-    if out.exists() and not args.overwrite:
-        raise UsageError(f"{out} exists (use --overwrite to replace it)")
+    if out.exists() or out.is_symlink():
+        if not args.overwrite:
+            raise UsageError(f"{printable(out)} exists (use --overwrite to replace it)")
+        if not _suite_wrote(out, args.to):
+            kind = "a SavedModel folder" if args.to == "savedmodel" else f"a {args.to} file"
+            what = "a folder" if out.is_dir() else "a link" if out.is_symlink() else "a file"
+            raise UsageError(f"refusing to replace {printable(out)}: it is {what}, not {kind} "
+                             f"(--overwrite replaces only what deepcolor export writes)")
     return out
+
+
+def _write_beside(out: Path, write) -> None:
+    """`write(temporary path beside out)`, then swap it into place: until the swap the
+    previous `out` is untouched, and a failure leaves no temporary files."""
+    partial = out.with_name(f".{out.name}.partial-{os.getpid()}")
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    for leftover in (partial, old):
+        _remove(leftover)
+    try:
+        write(partial)
+        if partial.is_dir() and out.exists():  # a folder cannot replace a folder in one step
+            os.replace(out, old)
+            try:
+                os.replace(partial, out)
+            except OSError:
+                os.replace(old, out)
+                raise
+        else:
+            os.replace(partial, out)
+    finally:
+        _remove(partial)
+        _remove(old)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
 
 
 def run(argv) -> int:
@@ -121,22 +180,32 @@ def run(argv) -> int:
     from deepcolor.serving import export
     from deepcolor.serving.quiet import c_stderr_silenced
 
-    if out.exists() and out.is_dir():
-        shutil.rmtree(out)
     quantize = "fp16" if args.fp16 else "int8" if args.int8 else None
-    try:
+
+    def write(path: Path) -> None:
         with c_stderr_silenced():  # the converters' C++ log lines
             if args.to == "savedmodel":
-                export.export_saved_model(keras_model, colorspace, out, size)
+                export.export_saved_model(keras_model, colorspace, path, size)
             elif args.to == "tflite":
-                export.export_tflite(keras_model, colorspace, out, size, args.channels, quantize)
+                export.export_tflite(keras_model, colorspace, path, size, args.channels, quantize)
             else:
-                export.export_onnx(keras_model, colorspace, out, size, args.channels)
+                export.export_onnx(keras_model, colorspace, path, size, args.channels)
+
+    kept = " (the existing one is unchanged)" if out.exists() else ""
+    try:
+        _write_beside(out, write)
+    except OSError as error:  # a full disk, no permission: a failure, not misuse
+        print(f"{PROG}: error: cannot write {printable(out)}: "
+              f"{error.strerror or first_line(error)}"
+              f"{kept}", file=sys.stderr)
+        return 1
     except Exception as error:
-        raise UsageError(f"cannot export to {args.to}: {type(error).__name__}: "
-                         f"{first_line(error)}") from None
+        print(f"{PROG}: error: cannot export to {args.to}: {type(error).__name__}: "
+              f"{first_line(error)}{kept}", file=sys.stderr)
+        return 1
     kind = args.to + (f", {quantize}" if quantize else "")
-    print(f"wrote {out} ({kind}, from {args.model or 'the shipped colorizer'})")
+    print(f"wrote {printable(out)} ({kind}, from "
+          f"{printable(args.model or 'the shipped colorizer')})")
     return 0
 
 

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import List, Optional, Tuple
 
@@ -31,8 +33,33 @@ class Job:
         return [p for p in (self.colorized, self.compare) if p is not None]
 
 
-def _sources(inputs, out_dir: Path) -> List[Tuple[Path, Path]]:
-    """(file, its path relative to the output folder) for every input image."""
+SYMLINK_LOOP = "symlink loop: skipped"
+
+
+def _resolved(path: Path) -> Optional[Path]:
+    """`path` with links resolved, or None for a link loop (Path.resolve raises)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: "Symlink loop" (Python < 3.13)
+        return None
+
+
+def _unusable(file: Path) -> Optional[str]:
+    """Why a file found in an input folder cannot be read (a link loop, a broken link),
+    or None. Checked while listing, so one bad link never stops the others."""
+    try:
+        os.stat(file)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return SYMLINK_LOOP
+        return f"cannot be read ({error.strerror}): skipped"
+    return None
+
+
+def _sources(inputs, out_dir: Path, skipped: List[Tuple[Path, str]]
+             ) -> List[Tuple[Path, Path]]:
+    """(file, its path relative to the output folder) for every input image; files that
+    cannot be read (link loops, broken links) go to `skipped` with the reason."""
     sources = []
     for raw in inputs:
         path = Path(raw)
@@ -40,13 +67,19 @@ def _sources(inputs, out_dir: Path) -> List[Tuple[Path, Path]]:
             for root, dirs, files in os.walk(path):
                 dirs.sort()
                 # An output folder inside an input folder must not be read back as input.
-                dirs[:] = [d for d in dirs if (Path(root) / d).resolve() != out_dir]
+                dirs[:] = [d for d in dirs if _resolved(Path(root) / d) != out_dir]
                 for name in sorted(files):
                     if Path(name).suffix.lower() in IMAGE_EXTENSIONS:
                         file = Path(root) / name
-                        sources.append((file, file.relative_to(path)))
+                        why = _unusable(file)
+                        if why:
+                            skipped.append((file, why))
+                        else:
+                            sources.append((file, file.relative_to(path)))
         elif path.is_file():
             sources.append((path, Path(path.name)))  # named explicitly: any extension
+        elif _unusable(path) == SYMLINK_LOOP:
+            raise FileNotFoundError(f"input is a symlink loop: {raw}")
         else:
             raise FileNotFoundError(f"input not found: {raw}")
     return sources
@@ -54,23 +87,29 @@ def _sources(inputs, out_dir: Path) -> List[Tuple[Path, Path]]:
 
 def plan_jobs(inputs, out_dir: Path, compare: bool, suffix: str = ".png"
               ) -> Tuple[List[Job], List[Tuple[Path, str]]]:
-    """The jobs for `inputs`, and the inputs refused (output names clash, or an output
-    would replace an input)."""
+    """The jobs for `inputs`, and the inputs refused (output names clash, an output
+    would replace an input or is a folder, a link loop)."""
     out_dir = out_dir.resolve()
-    sources = _sources(inputs, out_dir)
-    inputs_resolved = {file.resolve(): file for file, _ in sources}
-    jobs, refused, claimed = [], [], {}
+    refused: List[Tuple[Path, str]] = []
+    sources = _sources(inputs, out_dir, refused)
+    inputs_resolved = {_resolved(file): file for file, _ in sources}
+    jobs, claimed = [], {}
     for file, relative in sources:
         stem = out_dir / relative.parent / relative.stem
         job = Job(file, stem.with_name(stem.name + suffix),
                   stem.with_name(stem.name + "_compare" + suffix) if compare else None)
         clash = next((claimed[o] for o in job.outputs() if o in claimed), None)
         victim = next((inputs_resolved[o] for o in job.outputs() if o in inputs_resolved), None)
+        # e.g. out/good.png/ made by hand: neither a kept output nor one to replace
+        folder = next((o for o in job.outputs() if o.exists() and not o.is_file()), None)
         if clash is not None:  # e.g. a.jpg and a.png in one folder
             refused.append((file, f"output name clashes with {clash}"))
         elif victim is not None:  # e.g. --out . with PNG inputs: never replace a photo
             refused.append((file, f"its output would replace the input {victim}; "
                                   f"choose another --out or --format"))
+        elif folder is not None:
+            what = "a folder" if folder.is_dir() else "not a regular file"
+            refused.append((file, f"its output {folder} is {what}; remove or rename it"))
         else:
             claimed.update({o: file for o in job.outputs()})
             jobs.append(job)
@@ -80,9 +119,11 @@ def plan_jobs(inputs, out_dir: Path, compare: bool, suffix: str = ".png"
 def write_image(path: Path, image: np.ndarray, fmt: str = "png",
                 quality: Optional[int] = None, extra: Optional[dict] = None) -> None:
     """Write atomically, so an interrupted run never leaves a half file that the
-    overwrite protection would then keep. `extra`: more PIL save options (metadata)."""
+    overwrite protection would then keep. The temporary name is unique to this call,
+    so two processes writing into one folder never remove each other's file. `extra`:
+    more PIL save options (metadata)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name("." + path.name + ".part")
+    partial = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part")
     if fmt == "png":
         options = {"format": "PNG", "compress_level": PNG_COMPRESS_LEVEL}
     else:

@@ -29,6 +29,7 @@ import sys
 import threading
 from pathlib import Path
 
+from deepcolor.errors import printable
 from deepcolor.turing import score as turing_score
 
 MAX_REFUSED_LISTED = 20  # files refused from the pool, listed one per line at start-up
@@ -86,7 +87,7 @@ def serve(args) -> int:
 
     study = Study(args.real, [parse_colorized(c) for c in args.colorized])
     for path, why in study.refused[:MAX_REFUSED_LISTED]:
-        print(f"refused {path}: {why}", file=sys.stderr)
+        print(f"refused {printable(path)}: {printable(why)}", file=sys.stderr)
     if len(study.refused) > MAX_REFUSED_LISTED:
         print(f"refused {len(study.refused) - MAX_REFUSED_LISTED} more files (not served)",
               file=sys.stderr)
@@ -100,7 +101,7 @@ def serve(args) -> int:
     counts = ", ".join(f"{len(pool)} {src}" for src, pool in study.pools.items())
     print(f"Serving a real-or-colorized study at {server.url} ({counts} images; "
           f"{args.n or len(study)} per participant)", flush=True)
-    print(f"Answers go to {args.out}. Stop with Ctrl-C.", flush=True)
+    print(f"Answers go to {printable(args.out)}. Stop with Ctrl-C.", flush=True)
     timer = None
     if args.max_seconds is not None:
         timer = threading.Timer(args.max_seconds, server.shutdown)
@@ -123,8 +124,8 @@ def serve(args) -> int:
         if timer:
             timer.cancel()
         server.server_close()
-    print(f"{server.answers} answers recorded in {args.out}; "
-          f"score with: deepcolor turing --score {args.out}", flush=True)
+    print(f"{server.answers} answers recorded in {printable(args.out)}; "
+          f"score with: deepcolor turing --score {printable(args.out)}", flush=True)
     return 0
 
 

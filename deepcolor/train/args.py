@@ -14,6 +14,7 @@ from typing import Optional
 from deepcolor.errors import UsageError
 
 BACKENDS = ("tensorflow", "jax", "torch")
+MAX_SEED = 2**32 - 1  # numpy's and Keras' seeds are 32-bit
 
 
 def _positive_int(text: str) -> int:
@@ -33,7 +34,30 @@ def _seed_list(text: str) -> list:
         raise argparse.ArgumentTypeError(f"expected seeds like 0,1,2, got {text!r}") from None
     if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
         raise argparse.ArgumentTypeError(f"expected distinct seeds >= 0 like 0,1,2, got {text!r}")
+    if max(seeds) > MAX_SEED:
+        raise argparse.ArgumentTypeError(f"seeds must be at most {MAX_SEED} (32 bits), got "
+                                         f"{max(seeds)}")
     return seeds
+
+
+def check_writable(option: str, value: str, path: str) -> None:
+    """A one-line UsageError unless `path` (under `option`'s `value`) is, or can be made,
+    a folder this process can write in: checked before any data loads, instead of
+    found after all the training."""
+    import tempfile
+
+    existing = os.path.abspath(path)
+    while not os.path.exists(existing):  # the nearest existing folder on the way
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise UsageError(f"{option} {value}: {existing} is a file, not a folder")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".deepcolor-write-check-", dir=existing)
+        os.close(fd)
+        os.remove(probe)
+    except OSError as error:
+        raise UsageError(f"{option} {value}: {existing} is not writable "
+                         f"({error.strerror or error})") from None
 
 
 def apply_backend(name: Optional[str]) -> None:

@@ -174,8 +174,13 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
 
     backup_dir = os.path.join(run_dir, "backup")
     # Every process resumes where process 0's backup says (the others have no files).
-    first_epoch = multihost.agree(callbacks_lib.restored_epoch(backup_dir) if writer else 0)
+    restore = (callbacks_lib.restore_point(backup_dir) if writer
+               else callbacks_lib.RestorePoint())
+    if restore.notice:
+        log(f"  {restore.notice}")
+    first_epoch = multihost.agree(restore.epoch)
     if writer:
+        callbacks_lib.remove_stale_partials(run_dir)
         callbacks_lib.truncate_history(os.path.join(run_dir, "history.csv"), first_epoch)
     if first_epoch:
         log(f"  resuming after epoch {first_epoch} of {run.epochs}")
@@ -194,7 +199,7 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
     last, best = (os.path.join(run_dir, f) for f in ("checkpoint.weights.h5", "best.weights.h5"))
     monitor = "loss" if run.checkpoint == "best_train" else "val_loss"
     callbacks = callbacks_lib.training_callbacks(run_dir, backup_dir, history_path, last, best,
-                                                 net, monitor, writer=writer)
+                                                 net, monitor, writer=writer, restore=restore)
     if multihost.active():
         callbacks = multihost.take_over_restore(callbacks, first_epoch)
     with strategy.scope() if multihost.active() else contextlib.nullcontext():

@@ -224,8 +224,9 @@ def take_over_restore(callbacks: list, first_epoch: int) -> list:
     others never join."""
     path = None
     for callback in callbacks:
-        if isinstance(callback, keras.callbacks.BackupAndRestore):
-            path = callback._weights_path
+        restore = getattr(callback, "restore", None)  # callbacks._FiniteBackup's restore point
+        if restore is not None and hasattr(restore, "weights"):
+            path = restore.weights
             callback.on_train_begin = lambda logs=None: None
         for name in ("on_train_begin", "on_epoch_end", "on_train_end"):  # process 0's files
             setattr(callback, name, _run_alone(getattr(callback, name)))

@@ -13,6 +13,8 @@ import json
 import os
 import shutil
 
+from deepcolor.train.atomic import write_text_atomically
+
 DONE = "COMPLETE"
 
 
@@ -41,8 +43,8 @@ def run_dir(base: str, config) -> str:
                 return folder
     folder = fresh(os.path.join(parent, datetime.datetime.now().strftime("%Y%m%d-%H%M%S")))
     os.makedirs(folder)
-    with open(os.path.join(folder, "config.json"), "w") as f:
-        f.write(config.to_json())
+    # Atomic: a half-written config.json would make this folder unresumable.
+    write_text_atomically(os.path.join(folder, "config.json"), config.to_json())
     return folder
 
 

@@ -169,6 +169,9 @@ def _main(experiment: Experiment, args, command: str, log) -> int:
             return _reanalyse(config, args.results_dir, log)
         if len(config.all_seeds()) < 3 and config.claims:
             log(f"note: {len(config.all_seeds())} seed(s): no claim can be decided (at least 3)")
+        for option, base in (("--results-dir", args.results_dir), ("--runs-dir", args.runs_dir)):
+            args_lib.check_writable(option, base,
+                                    os.path.join(base, config.experiment, config.preset))
         return _execute(experiment, config, args, command.strip(), log)
     except UsageError as err:
         print(f"{experiment.module}: error: {first_line(err)}", file=sys.stderr)

@@ -211,6 +211,8 @@ class TuringHandler(BaseHTTPRequestHandler):
             body = self._json()
             if path == "/api/start":
                 name = " ".join(str(body.get("participant", "")).split())[:100]
+                # JSON can carry lone surrogates ("\\udce9"), which no UTF-8 log can hold.
+                name = name.encode("utf-8", "replace").decode("utf-8")
                 session = self.server.start(name or "anonymous")
                 return self._reply(200, {"session": session.id, **self.server.state(session)})
             if path == "/api/answer":
