@@ -38,9 +38,9 @@ enlarged onto the photo's full-resolution luminance. Larger sizes give finer col
 regions but cost time (about the square of PX) and take the model away from the
 scale it learned, so colours may wash out. `--saturation GAIN` multiplies the
 predicted colour (0 gray, 1 as predicted, 1.3 livelier).
-Memory: colorizing takes about 1 GB plus 134 bytes per pixel (a 24-megapixel photo
-peaked at 4.3 GB), so a photo above `--max-megapixels` (default 50, about 7.7 GB) is
-refused with one line, from the size in its header, before it is decoded: a small
+Memory: colorizing takes about 1 GB plus 18 bytes per pixel (a 24-megapixel photo
+peaked at 1.42 GB: colour is laid on in bands), so a photo above `--max-megapixels`
+(default 50, about 1.9 GB) is refused with one line, from the size in its header, before it is decoded: a small
 file can hold huge dimensions (a 164 KB PNG of 13000 x 13000). Raise the limit for
 big scans on a machine with the memory for them.
 """
@@ -66,8 +66,8 @@ _PROG = "deepcolor colorize"
 DEFAULT_OUT = "colorized"
 DEFAULT_MAX_MEGAPIXELS = 50.0
 # Measured peak memory of `deepcolor colorize` with the shipped model (2-core CPU): 1.0
-# GB for a small photo, 4.3 GB for 6000 x 4000 (README, "Colorize your photos").
-BASE_BYTES, BYTES_PER_PIXEL = 1.0e9, 134
+# GB for a small photo, 1.42 GB for 6000 x 4000 (README, "Colorize your photos").
+BASE_BYTES, BYTES_PER_PIXEL = 1.0e9, 18
 
 
 class _Parser(argparse.ArgumentParser):
