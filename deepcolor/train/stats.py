@@ -133,13 +133,18 @@ def welch(a: Sequence[float], b: Sequence[float]) -> Test:
 def log_ratio(num: Sequence[float], den, null_ratio: float = 1.0) -> Test:
     """t-interval on per-seed log(num / den) (den per seed, or one seed-independent value),
     tested against log(null_ratio). Raises ValueError on values at or below 0."""
+    return _t_test("t-interval on per-seed log ratios", _log_ratios(num, den),
+                   math.log(null_ratio), "log ratio")
+
+
+def _log_ratios(num, den) -> np.ndarray:
+    """Per-seed log(num / den) on the finite seeds; ValueError on values at or below 0."""
     num = np.asarray(num, dtype="float64")
     den = np.broadcast_to(np.asarray(den, dtype="float64"), num.shape)
     keep = np.isfinite(num) & np.isfinite(den)
     if np.any(num[keep] <= 0) or np.any(den[keep] <= 0):
         raise ValueError("a ratio of values at or below 0 has no log scale")
-    logs = np.log(num[keep]) - np.log(den[keep])
-    return _t_test("t-interval on per-seed log ratios", logs, math.log(null_ratio), "log ratio")
+    return np.log(num[keep]) - np.log(den[keep])
 
 
 def equivalence(num: Sequence[float], den, margin: float) -> Test:
@@ -147,12 +152,7 @@ def equivalence(num: Sequence[float], den, margin: float) -> Test:
     +-log(1 + margin); the interval is the matching 90% one."""
     from statsmodels.stats.weightstats import DescrStatsW
 
-    num = np.asarray(num, dtype="float64")
-    den = np.broadcast_to(np.asarray(den, dtype="float64"), num.shape)
-    keep = np.isfinite(num) & np.isfinite(den)
-    if np.any(num[keep] <= 0) or np.any(den[keep] <= 0):
-        raise ValueError("a ratio of values at or below 0 has no log scale")
-    logs = np.log(num[keep]) - np.log(den[keep])
+    logs = _log_ratios(num, den)
     bound, n = math.log(1 + margin), len(logs)
     mean, sd = float(np.mean(logs)), float(np.std(logs, ddof=1))
     name = f"TOST, two one-sided t-tests, margin +-{margin:.0%} (90% interval)"
