@@ -43,7 +43,6 @@ import json
 import os
 import sys
 
-import numpy as np
 
 from deepcolor.errors import UsageError
 from deepcolor.train import baselines, runner

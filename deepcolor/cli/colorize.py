@@ -50,12 +50,12 @@ import argparse
 import math
 import sys
 import time
-import warnings
 from pathlib import Path
 from typing import List, Optional, Tuple
 
 import numpy as np
 
+from deepcolor.cli.limits import DEFAULT_MAX_MEGAPIXELS, _gigabytes, _within_limit
 from deepcolor.cli.outputs import (FORMATS, Job, Progress, compare_strip, plan_jobs,
                                    write_image)
 from deepcolor.errors import UsageError, first_line, printable, run_command
@@ -64,12 +64,6 @@ from deepcolor.serving.images import read_image  # noqa: F401  (deepcolor.cli.co
 
 _PROG = "deepcolor colorize"
 DEFAULT_OUT = "colorized"
-DEFAULT_MAX_MEGAPIXELS = 50.0
-# Measured peak memory of `deepcolor colorize` with the shipped model (2-core CPU): 1.0
-# GB for a small photo, 1.42 GB for 6000 x 4000 (README, "Colorize your photos").
-BASE_BYTES, BYTES_PER_PIXEL = 1.0e9, 18
-
-
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse would print usage and exit; we want one line
         raise UsageError(message)
@@ -101,53 +95,6 @@ def _parser() -> argparse.ArgumentParser:
                         f"decoding them (default {DEFAULT_MAX_MEGAPIXELS:g}: about "
                         f"{_gigabytes(DEFAULT_MAX_MEGAPIXELS):.1f} GB of memory)")
     return parser
-
-
-def _gigabytes(megapixels: float) -> float:
-    return (BASE_BYTES + BYTES_PER_PIXEL * megapixels * 1e6) / 1e9
-
-
-class TooLarge(ValueError):
-    """A photo above the --max-megapixels limit."""
-
-
-def check_size(path, max_megapixels: float) -> None:
-    """A one-line TooLarge error if the image at `path` has more pixels than the limit,
-    read from its header (nothing is decoded or allocated)."""
-    from PIL import Image
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # ours is checked below
-        try:
-            with Image.open(path) as image:
-                width, height = image.size
-        finally:
-            Image.MAX_IMAGE_PIXELS = limit
-    megapixels = width * height / 1e6
-    if megapixels > max_megapixels:
-        raise TooLarge(f"{width}x{height} is {megapixels:.1f} megapixels, above the limit "
-                       f"of {max_megapixels:g} (it would need about "
-                       f"{_gigabytes(megapixels):.0f} GB of memory); "
-                       f"--max-megapixels {math.ceil(megapixels)} allows it")
-
-
-def _within_limit(jobs: List[Job], max_megapixels: float, refused: list
-                  ) -> Tuple[List[Job], list]:
-    """Jobs whose photo is within the megapixel limit, and `refused` plus those above it:
-    decided from the headers, before the model loads or any photo is decoded. A file
-    whose header cannot be read stays a job: reading it fails and is listed then."""
-    within, refused = [], list(refused)
-    for job in jobs:
-        try:
-            check_size(job.source, max_megapixels)
-        except TooLarge as error:
-            refused.append((job.source, first_line(error)))
-            continue
-        except Exception:  # unreadable: reported by the read, with its own reason
-            pass
-        within.append(job)
-    return within, refused
 
 
 def _first_line(error: BaseException) -> str:
