@@ -43,7 +43,6 @@ import json
 import os
 import sys
 
-
 from deepcolor.errors import UsageError
 from deepcolor.train import baselines, runner
 from deepcolor.train.config import BackboneConfig, DataConfig, ExperimentConfig, RunConfig
