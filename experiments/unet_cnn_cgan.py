@@ -19,8 +19,8 @@ Presets:
   width (base_filters 16: 16..256 channels instead of 64..1024) and VGG16 is RANDOMLY
   initialised (ImageNet weights need internet; ``--backbone-weights PATH`` for a local
   VGG16 file) and runs at 32x32 instead of 224x224. No stand-in for dataset 2 exists
-  offline, so its claims are listed as not testable here. About 16 minutes on this project's shared
-  2-core CPU (measured with a load average of about 6 from other jobs).
+  offline, so its claims are listed as not testable here. 12.5 to 21 minutes for the
+  three seeds on this project's shared 2-core CPU (measured, as other jobs' load varied).
 * ``paper``: report 002 as written: 224x224 (see deepcolor/models/unet_cnn_cgan.py),
   ImageNet VGG16; dataset 1 (5000 training and about 700 test images, unnamed in the
   report; Kaggle's image-colorization set) in ``$DEEPCOLOR_DATA/report002-dataset1/``
@@ -55,7 +55,7 @@ from deepcolor.train.experiment import Experiment
 
 PRESETS = {
     "default": "the four models on 800 CIFAR-10 images (stand-in for dataset 1), 32px, "
-               "1/4-width U-Net, random VGG16, 4 epochs, 3 seeds (offline; ~16 min per seed on a "
+               "1/4-width U-Net, random VGG16, 4 epochs, 3 seeds (offline; 13-21 min in all on a "
                "2-core CPU)",
     "paper": "report 002: datasets 1 and 2 (NCD), 224px, ImageNet VGG16, 150/100 epochs "
              "(needs the data and VGG16 weights; about a day on one GPU)",
@@ -126,7 +126,7 @@ def get_config(preset: str) -> ExperimentConfig:
             runs, claims=_claims(with_d2=False), seeds=[0, 1, 2], stand_in="800 CIFAR-10 images at 32x32 for dataset 1 (no stand-in for "
                            "dataset 2); U-Net/generator at 1/4 width; VGG16 randomly "
                            "initialised at 32x32",
-            expected_runtime="about 16 minutes per seed on a shared 2-core CPU (3 seeds)",
+            expected_runtime="13 to 21 minutes for the 3 seeds on a shared 2-core CPU (measured)",
             notes=["A smoke-scale run: 4 epochs on 800 tiny images cannot show the report's "
                    "qualitative differences; the verdicts below say what this run shows.",
                    "cGAN rows: final_loss/test_loss are L_total = L_GAN + 50 L1 (can be "

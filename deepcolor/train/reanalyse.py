@@ -46,6 +46,34 @@ def _replace_section(table: str, lines: List[str]) -> str:
     return "\n".join(body[:at] + lines + body[at:]) + "\n"
 
 
+def _refresh_intervals(folder: str, table: str, rows: List[dict]) -> str:
+    """table.csv's and table.md's "95% CI" cells recomputed from the per-seed rows (an
+    older writer put linear intervals there); the rest of the table is kept."""
+    import pandas as pd
+
+    from deepcolor.tables import markdown_table
+
+    csv_path = os.path.join(folder, "table.csv")
+    if not os.path.exists(csv_path):
+        return table
+    frame = pd.read_csv(csv_path)
+    metrics = [c[:-len(" 95% CI")] for c in frame.columns if c.endswith(" 95% CI")]
+    records = [{k: (None if v != v else v) for k, v in r.items()}
+               for r in frame.to_dict("records")]
+    for record in records:
+        mine = [row for row in rows if row["run"] == record["run"]]
+        record.update(results_lib.interval_cells({m: [row.get(m) for row in mine]
+                                                  for m in metrics}))
+    columns = list(frame.columns)
+    pd.DataFrame(records, columns=columns).to_csv(csv_path, index=False)
+    lines = table.split("\n")
+    start = next((i for i, line in enumerate(lines) if line.startswith("| run |")), None)
+    if start is None:
+        return table
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith("|")), len(lines))
+    return "\n".join(lines[:start] + [markdown_table(records, columns)] + lines[end:])
+
+
 def reanalyse(folder: str, claims: Optional[Sequence] = None) -> list:
     """Re-decide the claims of a results folder; `claims` default to those it saved."""
     with open(os.path.join(folder, "config.json")) as f:
@@ -59,7 +87,7 @@ def reanalyse(folder: str, claims: Optional[Sequence] = None) -> list:
     results_lib.write_verdicts(verdicts, folder)
     table_path = os.path.join(folder, "table.md")
     with open(table_path) as f:
-        table = f.read()
+        table = _refresh_intervals(folder, f.read(), rows)
     with open(table_path, "w") as f:
         f.write(_replace_section(table, results_lib.verdict_lines(verdicts)))
     saved["config"]["claims"] = [dataclasses.asdict(c) for c in claims]

@@ -52,6 +52,18 @@ def per_seed_rows(config: ExperimentConfig, results: Dict[str, list], baselines:
     return rows, ["run", "seed"] + metrics
 
 
+def interval_cells(per_metric: Dict[str, list]) -> Dict[str, str]:
+    """"<metric> 95% CI" cells over seeds; positive metrics on the log scale, so an
+    interval of an MSE never goes below 0."""
+    cells = {}
+    for metric, values in per_metric.items():
+        values = [v for v in values if v is not None and v == v]
+        if len(values) > 1:
+            _, low, high = stats.mean_interval(values, log=metric_table.lookup(metric).positive)
+            cells[f"{metric} 95% CI"] = f"[{low:.4g}, {high:.4g}]"
+    return cells
+
+
 def table_rows(config: ExperimentConfig, results: Dict[str, list]) -> Tuple[List[Dict], List[str]]:
     """One row per run (means over seeds): the report's numbers beside ours, then the
     shared metrics; with several seeds, 95% intervals of the main metrics."""
@@ -81,11 +93,8 @@ def table_rows(config: ExperimentConfig, results: Dict[str, list]) -> Tuple[List
             row[f"{key} (report)"] = run.paper.get(key)
             row[f"{key} (ours)"] = mean(key)
         row.update({c: mean(c) for c in METRIC_COLUMNS if c not in paper_keys})
-        for m in INTERVAL_METRICS:  # positive metrics on the log scale: intervals stay > 0
-            vals = [r.metrics[m] for r in per_seed if m in r.metrics]
-            if len(vals) > 1:
-                _, low, high = stats.mean_interval(vals, log=metric_table.lookup(m).positive)
-                row[f"{m} 95% CI"] = f"[{low:.4g}, {high:.4g}]"
+        row.update(interval_cells({m: [r.metrics[m] for r in per_seed if m in r.metrics]
+                                   for m in INTERVAL_METRICS}))
         rows.append(row)
     return rows, columns
 
