@@ -58,3 +58,20 @@ def test_the_claims_summary_lists_every_verdict(tmp_path):
     assert ("| 999 | the model's outputs stay in range (ab MSE at most 1) | SUPPORTED | "
             "one-sample t-test against the seed-independent baseline | 3 |") in text
     assert "python -m experiments.old" in text  # listed as written before claims were data
+
+
+def test_an_experiment_prints_no_tensorflow_log_lines(tmp_path):
+    """TensorFlow's C++ lines (cuInit, oneDNN, grappler) stay off the run's output."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in __import__("os").environ.items()
+           if k not in ("TF_CPP_MIN_LOG_LEVEL", "DEEPCOLOR_DEBUG")}
+    result = subprocess.run([sys.executable, "-m", "tests.tiny_experiment", "--preset", "nobn",
+                             "--epochs", "1", "--seeds", "0", "--results-dir",
+                             str(tmp_path / "results"), "--runs-dir", str(tmp_path / "runs")],
+                            capture_output=True, text=True, timeout=600, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    output = result.stdout + result.stderr
+    for noise in ("cuInit", "oneDNN custom operations", "E0000", "I0000", "W0000"):
+        assert noise not in output, noise

@@ -150,6 +150,8 @@ def main(experiment: Experiment, argv=None) -> int:
     if args.strategy == "multihost" and not supervisor.is_child():
         return supervisor.run(experiment.module, argv)  # one line even if JAX aborts it
     log = lambda msg: print(msg, flush=True)  # noqa: E731
+    if not os.environ.get("DEEPCOLOR_DEBUG"):  # read once, when TensorFlow first imports
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     code = _main(experiment, args, command, log)
     multihost = sys.modules.get("deepcolor.train.multihost")
     if multihost is not None:
@@ -169,6 +171,7 @@ def _main(experiment: Experiment, args, command: str, log) -> int:
             return _reanalyse(config, args.results_dir, log)
         if len(config.all_seeds()) < 3 and config.claims:
             log(f"note: {len(config.all_seeds())} seed(s): no claim can be decided (at least 3)")
+        _quiet_tensorflow()
         for option, base in (("--results-dir", args.results_dir), ("--runs-dir", args.runs_dir)):
             args_lib.check_writable(option, base,
                                     os.path.join(base, config.experiment, config.preset))
@@ -212,6 +215,18 @@ def _where() -> str:
         return ""
     return (f"{multihost.describe()} stopped (if another process died, rerun every "
             f"process's command to resume from process 0's backup): ")
+
+
+def _quiet_tensorflow() -> None:
+    """TensorFlow's C++ start-up lines (CUDA probing on a CPU machine) and grappler's
+    harmless "remapper failed" errors would bury the run's own log; DEEPCOLOR_DEBUG=1
+    keeps them."""
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")  # set by apply_backend
+    if os.environ.get("DEEPCOLOR_DEBUG") or backend != "tensorflow" or "keras" in sys.modules:
+        return
+    from deepcolor.serving import quiet
+
+    quiet.import_tensorflow()
 
 
 def _execute(experiment: Experiment, config: ExperimentConfig, args, command: str, log) -> int:
