@@ -114,8 +114,10 @@ def test_evaluate_keys_gap_and_input_checks(pair):
     gray_pred = np.repeat(true.mean(axis=-1, keepdims=True), 3, axis=-1)
     result = metrics.evaluate(true, gray_pred)
     assert set(result) == {"report_mse", "psnr", "ssim", "ciede2000", "colorfulness",
-                           "colorfulness_true", "colorfulness_gap"}
+                           "colorfulness_true", "colorfulness_gap", "red_share",
+                           "red_share_true"}
     assert result["colorfulness"] == pytest.approx(0.0, abs=1e-6)
+    assert result["red_share"] == 0.0  # a gray prediction paints nothing red
     assert result["colorfulness_gap"] == pytest.approx(-result["colorfulness_true"])
     assert result["report_mse"] > 0
     with pytest.raises(ValueError, match="1/255"):
