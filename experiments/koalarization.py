@@ -43,7 +43,7 @@ from deepcolor.train.experiment import Experiment
 
 PRESETS = {
     "default": "baseline + fusion (ImageNet EfficientNet-Lite0 embedding, and random) on "
-               "photos, 64px, 3 seeds (offline; 28 min on a shared 2-core CPU)",
+               "photos, 64px, 3 seeds (offline; 10-28 min on a shared 2-core CPU)",
     "gpu": "the default preset's three runs at the report's 224px, 30 epochs, batch 32, best-"
            "on-validation epoch, 3 seeds (about 4 min on one H100, estimated)",
     "paper": "report 001: fusion on Fruits-360/Animals/Landscapes, baseline on 10k of each, "
@@ -52,7 +52,8 @@ PRESETS = {
                 "(needs the data and internet; about a day on a GPU)",
 }
 TABLE4 = {"Fruits": 5.6623e-05, "Landscapes": 0.00824, "Animals": 0.0105}
-DEFAULT_RUNTIME = "28 minutes on a 2-core CPU shared with other jobs (3 runs x 3 seeds, measured)"
+DEFAULT_RUNTIME = ("10 to 28 minutes on a 2-core CPU (3 runs x 3 seeds; measured 9.5 at a load "
+                   "average of 3, 27.6 while other jobs ran)")
 TEN_TIMES = 5.0  # "close to 10 times lower MSE": we call a ratio of at least 5 "about 10x"
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import warnings
 from typing import List, Optional, Sequence
 
 import numpy as np
@@ -72,8 +73,10 @@ def seeds_needed(effect_size: float, most: int = 1000) -> Optional[int]:
     from statsmodels.stats.power import TTestPower
 
     try:
-        n = TTestPower().solve_power(effect_size=effect_size, nobs=None, alpha=ALPHA,
-                                     power=POWER, alternative="two-sided")
+        with warnings.catch_warnings():  # no solution is an answer too: None below
+            warnings.simplefilter("ignore")
+            n = TTestPower().solve_power(effect_size=effect_size, nobs=None, alpha=ALPHA,
+                                         power=POWER, alternative="two-sided")
     except (ValueError, RuntimeError):
         return None
     n = float(np.ravel(n)[0])
