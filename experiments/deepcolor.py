@@ -18,8 +18,8 @@ Presets:
   report's 10 and 30 (same 1:3 ratio; batch 8 gives 75 and 225 steps, against the
   report's 320 and 960 at batch 383 on 12,000 images); DenseNet121 and MobileNet
   RANDOMLY initialised (ImageNet weights need internet); seeds 0, 1, 2, so its claims
-  are decided by paired tests (600 images rather than 1000 keep three seeds within
-  about an hour on this project's shared 2-core CPU; DenseNet121's many small layers
+  are decided by paired tests (600 images rather than 1000 keep three seeds at about
+  15 minutes on this project's shared 2-core CPU; DenseNet121's many small layers
   dominate at batch 8). The report's numbers are for its data and pretrained encoders:
   the columns are there to be read side by side, not to match.
 * ``paper``: report 003 as written: 256x256, batch 383, Adam 1e-4, 10 and 30 epochs,
@@ -45,7 +45,7 @@ from deepcolor.train.experiment import Experiment
 
 PRESETS = {
     "default": "U-Net, DenseNet121, MobileNet (random init) on 600 CIFAR-10 images, 32px, "
-               "1 and 3 epochs for the report's 10 and 30, 3 seeds (offline; under an hour "
+               "1 and 3 epochs for the report's 10 and 30, 3 seeds (offline; about 15 min "
                "on a 2-core CPU)",
     "paper": "report 003 Table 1: COCO + Places365 + ADE20K (12k/3k), 256px, batch 383, "
              "Adam 1e-4, 10 and 30 epochs, ImageNet encoders (needs the data; hours on a GPU)",
@@ -134,8 +134,8 @@ def get_config(preset: str) -> ExperimentConfig:
             stand_in="600 CIFAR-10 images at 32x32 for COCO/Places365/ADE20K at 256x256; "
                      "1 and 3 epochs for 10 and 30; batch 8 for 383; DenseNet121 and "
                      "MobileNet randomly initialised",
-            expected_runtime="under an hour for the 3 seeds on a shared 2-core CPU (estimated "
-                             "from 25 minutes for one seed of 1000 images)",
+            expected_runtime="about 15 minutes for the 3 seeds on a shared 2-core CPU "
+                             "(measured 14.8 at a load average of 1-3)",
             notes=["A smoke-scale run: the report's columns are for its data, 256x256 and "
                    "ImageNet encoders; ours check the pipeline and the models' ranking only.",
                    "Rows named '10-epoch column' / '30-epoch column' hold Table 1's numbers "
