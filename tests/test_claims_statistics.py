@@ -157,3 +157,14 @@ def test_committed_paired_verdicts_recompute_with_scipy_ttest_rel():
         checked += 1
     if not checked:
         pytest.skip("no committed results with paired tests yet")
+
+
+def test_a_ratio_claim_with_a_zero_numerator_falls_back_to_differences():
+    """A run that paints no red at all (red_share 0) still decides "more red than the truth"."""
+    claim = claims.Ratio("more red than the truth", "m", "m", "red_share", at_least=1.0,
+                         denominator_metric="red_share_true")
+    values = {"m": {"red_share": [0.0, 0.001, 0.0, 0.002, 0.001],
+                    "red_share_true": [0.05, 0.06, 0.05, 0.07, 0.06]}}
+    verdict = claims.decide([claim], values)[0]
+    assert verdict.verdict == claims.CONTRADICTED, verdict.evidence
+    assert "numerator - 1 x denominator" in verdict.evidence

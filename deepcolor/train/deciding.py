@@ -134,6 +134,11 @@ def _ratio_step(label: str, a: Dict, b: Dict, rule: str, null: float) -> _Step:
     try:
         return _Step(label, rule, stats.log_ratio(x, y, null))
     except ValueError as err:
+        if np.all(y > 0) and np.all(x >= 0):  # a zero numerator: num / den >= k is
+            test = stats.paired(x, null * y)   # num - k den >= 0, tested as differences
+            return _Step(label, rule, dataclasses.replace(
+                test, name=f"paired t-test on per-seed numerator - {null:g} x denominator "
+                           f"(a zero rules out the log scale)"))
         return _Step(label, rule, problem=str(err))
 
 
