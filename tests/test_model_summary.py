@@ -61,3 +61,21 @@ def test_terminal_table_fits_100_columns(monkeypatch, capsys):
     rows = model_summary.summary_rows("003")
     text = " ".join(lines)
     assert all(word in text for row in rows for word in row[6].split())
+
+
+def test_the_cached_table_is_what_a_build_gives_and_answers_without_keras():
+    """`deepcolor models` answers from deepcolor/assets/models_summary.json; the cache
+    must equal a fresh build of every registered model (else: deepcolor models --refresh)."""
+    import subprocess
+    import sys
+
+    from deepcolor.cli import models as models_cli
+
+    assert models_cli.cached_rows() == models_cli.summary_rows(fresh=True), (
+        "stale deepcolor/assets/models_summary.json: run `deepcolor models --refresh`")
+    probe = ("import sys; from deepcolor.cli import models; models.run([]); "
+             "print('keras' in sys.modules, 'tensorflow' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().endswith("False False")

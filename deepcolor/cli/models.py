@@ -13,13 +13,16 @@ Misuse (an unknown report or option, an --out that cannot be written) is one lin
 on stderr and exit status 2.
 
 Each model is built at its report's input size with random weights (weights=None for
-the pretrained encoders, so nothing is downloaded) to count its parameters.
+the pretrained encoders, so nothing is downloaded) to count its parameters; the rows
+are cached in deepcolor/assets/models_summary.json (`--refresh` rebuilds them), so the
+command answers without building anything.
 """
 from __future__ import annotations
 
 import argparse
 import datetime
 import inspect
+import json
 import pathlib
 import shutil
 import sys
@@ -45,8 +48,26 @@ def _build_offline(spec):
     return spec.build(input_size=spec.input_size, **({"weights": None} if takes_weights else {}))
 
 
-def summary_rows(report: Optional[str] = None) -> List[List[str]]:
-    """One row per registered model (optionally of one report), in COLUMNS order."""
+# The rows as last built (`deepcolor models --refresh`): the command answers from them in a
+# second, without importing Keras or building a model; a test keeps them equal to a build.
+CACHE = pathlib.Path(__file__).resolve().parents[1] / "assets" / "models_summary.json"
+
+
+def cached_rows(report: Optional[str] = None) -> Optional[List[List[str]]]:
+    """The cached rows (optionally of one report), or None without a cache."""
+    try:
+        rows = json.loads(CACHE.read_text())
+    except (OSError, ValueError):
+        return None
+    return [row for row in rows if report is None or row[1].split(",")[0] == report]
+
+
+def summary_rows(report: Optional[str] = None, fresh: bool = False) -> List[List[str]]:
+    """One row per registered model (optionally of one report), in COLUMNS order: from
+    the cache unless `fresh` (or there is none), else by building every model."""
+    cached = None if fresh else cached_rows(report)
+    if cached is not None:
+        return cached
     from deepcolor.serving.quiet import import_tensorflow
 
     import_tensorflow()  # without TensorFlow's C++ start-up lines on the terminal
@@ -107,12 +128,16 @@ class _Parser(argparse.ArgumentParser):
 
 def _check_args(args) -> None:
     """Refuse bad options before the (slow) model builds, each in one line."""
-    from deepcolor.serving.quiet import import_tensorflow
+    cached = None if args.refresh else cached_rows()
+    if cached is not None:
+        known = sorted({row[1].split(",")[0] for row in cached})
+    else:
+        from deepcolor.serving.quiet import import_tensorflow
 
-    import_tensorflow()  # the registry imports Keras: start TensorFlow without its C++ lines
-    from deepcolor import models
+        import_tensorflow()  # the registry imports Keras: TensorFlow without its C++ lines
+        from deepcolor import models
 
-    known = sorted({models.get(name).report for name in models.names()})
+        known = sorted({models.get(name).report for name in models.names()})
     if args.report is not None and args.report not in known:
         raise UsageError(f"unknown report {args.report!r}; known reports: {', '.join(known)}")
     if args.out is not None:
@@ -133,10 +158,14 @@ def run(argv) -> int:
     parser.add_argument("--out", type=pathlib.Path,
                         help="also write the Markdown table to this file")
     parser.add_argument("--markdown", action="store_true", help="print Markdown, not text")
+    parser.add_argument("--refresh", action="store_true",
+                        help="build every model again and rewrite the cached table")
     args = parser.parse_args(argv)
     _check_args(args)
 
-    rows = summary_rows(args.report)
+    rows = summary_rows(args.report, fresh=args.refresh)
+    if args.refresh and args.report is None:
+        CACHE.write_text(json.dumps(rows, indent=1) + "\n")
     table = markdown_table(rows)
     width = shutil.get_terminal_size((100, 24)).columns
     print(table if args.markdown else text_table(rows, width), end="")
