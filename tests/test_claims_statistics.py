@@ -138,7 +138,7 @@ def _committed_paired_tests():
             continue
         for verdict in json.loads(verdicts_path.read_text()):
             for test in verdict.get("tests", []):
-                if test.get("name", "").startswith("paired"):
+                if test.get("name") == "paired t-test on per-seed differences":
                     yield per_seed, test
 
 
