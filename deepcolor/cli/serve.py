@@ -43,7 +43,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _serve_until_stopped(server, max_seconds: Optional[float]) -> None:
+def serve_until_stopped(server, max_seconds: Optional[float]) -> None:
+    """Serve until Ctrl-C or `max_seconds`. Ctrl-C asks the loop to stop from a helper
+    thread (shutdown() waits for the loop): a KeyboardInterrupt raised wherever the main
+    thread happens to be could be swallowed there and leave the server running."""
     timer = None
     if max_seconds is not None:
         timer = threading.Timer(max_seconds, server.shutdown)
@@ -89,7 +92,7 @@ def run(argv) -> int:
         return 1
     print(f"Colorize photos at {server.url} (results in {server.out}). Stop with Ctrl-C.",
           flush=True)
-    _serve_until_stopped(server, args.max_seconds)
+    serve_until_stopped(server, args.max_seconds)
     print(f"colorized {sum(bool(r) for r in server.results.values())} photo(s) into "
           f"{server.out}", flush=True)
     return 0

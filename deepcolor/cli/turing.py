@@ -24,11 +24,10 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import signal
 import sys
-import threading
 from pathlib import Path
 
+from deepcolor.cli.serve import serve_until_stopped
 from deepcolor.errors import printable
 from deepcolor.turing import score as turing_score
 
@@ -102,28 +101,7 @@ def serve(args) -> int:
     print(f"Serving a real-or-colorized study at {server.url} ({counts} images; "
           f"{args.n or len(study)} per participant)", flush=True)
     print(f"Answers go to {printable(args.out)}. Stop with Ctrl-C.", flush=True)
-    timer = None
-    if args.max_seconds is not None:
-        timer = threading.Timer(args.max_seconds, server.shutdown)
-        timer.daemon = True
-        timer.start()
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        # Ctrl-C asks the serving loop to stop, from a helper thread (shutdown() waits for
-        # the loop). A KeyboardInterrupt raised wherever the main thread happens to be can
-        # be swallowed there and leave the server running.
-        def stop(signum, frame):
-            print("\nstopping", file=sys.stderr, flush=True)
-            threading.Thread(target=server.shutdown, daemon=True).start()
-        previous = signal.signal(signal.SIGINT, stop)
-    try:
-        server.serve_forever()
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
-        if timer:
-            timer.cancel()
-        server.server_close()
+    serve_until_stopped(server, args.max_seconds)  # Ctrl-C stops it cleanly
     print(f"{server.answers} answers recorded in {printable(args.out)}; "
           f"score with: deepcolor turing --score {printable(args.out)}", flush=True)
     return 0
