@@ -59,8 +59,10 @@ def _detectable_d(n: int) -> float:
     80% power at ALPHA, two-sided (statsmodels' power solver; the same for every n)."""
     from statsmodels.stats.power import TTestPower
 
-    return float(TTestPower().solve_power(effect_size=None, nobs=n, alpha=ALPHA, power=POWER,
-                                          alternative="two-sided"))
+    with warnings.catch_warnings():  # a solver that does not converge returns nan
+        warnings.simplefilter("ignore")
+        return float(TTestPower().solve_power(effect_size=None, nobs=n, alpha=ALPHA,
+                                              power=POWER, alternative="two-sided"))
 
 
 def seeds_needed(effect_size: float, most: int = 1000) -> Optional[int]:
