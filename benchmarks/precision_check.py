@@ -12,13 +12,14 @@ standard deviation.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
 from deepcolor.tables import markdown_table
-from deepcolor.train import reanalyse, stats
+from deepcolor.train import environment, reanalyse, stats
 
 METRICS = ("mse", "psnr", "ciede2000", "colorfulness", "lowest_loss")
 
@@ -73,6 +74,18 @@ def main(argv=None) -> int:
         markdown_table(rows, columns), "",
         f"{beyond} of {len(rows)} run-metric pairs change beyond seed noise.", ""])
     Path(args.out).write_text(text)
+    # What produced the table: the inputs (with the config and machine of each run) and
+    # this machine and its versions.
+    inputs = {}
+    for name, folder in (("float32", args.fp32), ("bf16", args.bf16)):
+        saved = json.loads((Path(folder) / "config.json").read_text())
+        inputs[name] = {"folder": folder, "command": saved.get("command"),
+                        "precision": saved.get("precision"),
+                        "environment": saved.get("environment")}
+    Path(args.out).with_suffix(".json").write_text(json.dumps(
+        {"command": f"python -m benchmarks.precision_check {args.fp32} {args.bf16} "
+                    f"--out {args.out}", "metrics": list(METRICS), "inputs": inputs,
+         "environment": environment.environment()}, indent=2, default=str))
     print(text)
     return 0
 

@@ -5,6 +5,7 @@ from benchmarks import precision_check
 
 def _folder(path, scale, jitter):
     path.mkdir(parents=True)
+    (path / "config.json").write_text('{"command": "python -m experiments.x", "precision": "float32"}')
     rows = [{"run": "model", "seed": s, "mse": 0.01 * (1 + 0.1 * s) * scale + jitter * (-1) ** s}
             for s in range(5)]
     write_csv(rows, ["run", "seed", "mse"], str(path / "per_seed.csv"))
@@ -20,3 +21,7 @@ def test_a_change_within_seed_noise_is_not_flagged_and_a_large_one_is(tmp_path):
     out = tmp_path / "check.md"
     assert precision_check.main([fp32, worse, "--out", str(out)]) == 0
     assert "1 of 1 run-metric pairs change beyond seed noise" in out.read_text()
+    import json
+
+    saved = json.loads(out.with_suffix(".json").read_text())
+    assert saved["inputs"]["bf16"]["folder"] == worse and "hardware" in saved["environment"]
