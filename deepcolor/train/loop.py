@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import inspect
-import json
 import os
 from typing import Dict, Optional
 
@@ -25,7 +24,7 @@ import data_pipelines
 from deepcolor.train import callbacks as callbacks_lib
 from deepcolor.train import data as data_lib
 from deepcolor.train import multihost
-from deepcolor.train.config import BackboneConfig, RunConfig, colorspace_of
+from deepcolor.train.config import RunConfig, colorspace_of
 
 SPLITS = data_lib.SPLITS
 HUBER_DELTA = 1 / 16  # on ab / 128: quadratic below 8 ab units, L1-like (less greying) above
@@ -128,6 +127,71 @@ def evaluate(model, dataset, colorspace: ColorSpace) -> tuple:
     return results, samples
 
 
+def _resume(run: RunConfig, run_dir: str, backup_dir: str, writer: bool, log) -> tuple:
+    """Where training resumes: the backup to restore and the epochs already done.
+    Every process resumes where process 0's backup says (the others have no files)."""
+    restore = (callbacks_lib.restore_point(backup_dir) if writer
+               else callbacks_lib.RestorePoint())
+    if restore.notice:
+        log(f"  {restore.notice}")
+    first_epoch = multihost.agree(restore.epoch)
+    if writer:
+        callbacks_lib.remove_stale_partials(run_dir)
+        callbacks_lib.truncate_history(os.path.join(run_dir, "history.csv"), first_epoch)
+    if first_epoch:
+        log(f"  resuming after epoch {first_epoch} of {run.epochs}")
+    return restore, first_epoch
+
+
+def _fit(run: RunConfig, model, datasets: dict, reports: dict, callbacks: list, strategy,
+         history_path: str, last: str):
+    """model.fit over the epochs still to train; a non-finite loss stops the run with the
+    last finite checkpoint named."""
+    with strategy.scope() if multihost.active() else contextlib.nullcontext():
+        fit = model.fit(datasets["train"], validation_data=datasets["validation"],
+                        epochs=run.epochs, callbacks=callbacks, verbose=2,
+                        steps_per_epoch=data_pipelines.steps_per_epoch(
+                            reports["train"]["num_images"], run.batch_size),
+                        shuffle=False)  # the stream is shuffled
+    if any(not np.all(np.isfinite(v)) for v in fit.history.values()):
+        saved = callbacks_lib.last_finite_epoch(history_path)
+        where = (f"the last finite checkpoint (epoch {saved}) is {last}" if saved else
+                 "no epoch finished with finite weights")
+        raise FloatingPointError(f"run {run.name!r} stopped: loss became NaN or infinite; {where}")
+    return fit
+
+
+def _score(run: RunConfig, model, net, test, colorspace, history: dict, history_path: str,
+           monitor: str) -> tuple:
+    """Test metrics of the run's kept checkpoint (and the other's, as "<metric>@..."),
+    the final and lowest losses, and the report's test loss."""
+    run_dir = os.path.dirname(history_path)
+    last, best = (os.path.join(run_dir, f) for f in ("checkpoint.weights.h5", "best.weights.h5"))
+    # The run's checkpoint (`run.checkpoint`: the last epoch, or the one best on
+    # validation) is scored and exported; the other is scored too, as "<metric>@last"
+    # or "<metric>@best", on the same test images.
+    use_best = run.checkpoint != "last" and os.path.exists(best)
+    if use_best:
+        net.load_weights(best)
+    results, samples = evaluate(net, test, colorspace)
+    if os.path.exists(best):
+        net.load_weights(last if use_best else best)
+        other, _ = evaluate(net, test, colorspace)
+        results.update({f"{k}@{'last' if use_best else 'best'}": v for k, v in other.items()})
+        results["best_epoch"] = callbacks_lib.best_epoch(history_path, monitor)
+        net.load_weights(best if use_best else last)
+    for key in ("loss", "val_loss"):
+        if key in history and len(history[key]):
+            results[f"final_{key}"] = float(history[key][-1])
+            results[f"lowest_{key}"] = float(np.nanmin(history[key]))  # what "best" keeps
+    if run.trainer == "cgan":  # the report's L_total on the test split
+        results["test_loss"] = float(model.evaluate(test, verbose=0,
+                                                    return_dict=True)["loss"])
+    else:
+        results["test_loss"] = results["l1" if _LOSSES[run.loss] == "mae" else "mse"]
+    return results, samples
+
+
 def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
               jit_compile: bool = False, export: bool = True, log=print,
               init_weights: Optional[str] = None,
@@ -147,43 +211,12 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
     spec = registry.get(run.model)
     colorspace = get_colorspace(colorspace_of(run))
 
-    splits = data_lib.load_splits(run, seed, as_uint8=True)  # encode_batches converts whole batches
-    reports = {s: dataclasses.asdict(r) for s, (_, r) in splits.items()}
-    for split, (_, report) in splits.items():
-        log(f"  {split}: {report.num_images} images from {report.description}")
-        if report.skipped:
-            log(f"  {split}: skipped {len(report.skipped)} bad files (listed in {run_dir}/skipped.json)")
-    if writer:
-        with open(os.path.join(run_dir, "skipped.json"), "w") as f:
-            json.dump({s: r["skipped"] for s, r in reports.items()}, f, indent=1)
-
-    embedder, extras = None, {s: None for s in SPLITS}
-    if "embedding" in spec.extra_inputs and run.data.augment:
-        raise UsageError(f"run {run.name!r}: augment cannot be combined with {run.model}: its "
-                         f"backbone embeddings are computed once, not per epoch's crops")
-    if "embedding" in spec.extra_inputs:
-        bb = run.backbone or BackboneConfig()
-        embedder = backbone_lib.build_embedder(run.data.image_size, arch=bb.arch, weights=bb.weights,
-                                               embedding=bb.embedding, backbone_size=bb.size)
-        for split, (images, _) in splits.items():
-            extras[split] = data_lib.embeddings(
-                embedder, images, colorspace,
-                os.path.join(run_dir, f"embeddings_{split}.npy") if writer else None)
-        log(f"  backbone {bb.arch} ({bb.weights or 'random init'}), {bb.embedding} embedding: "
-            f"computed once per image, reused every epoch")
+    splits, reports = data_lib.load_run_data(run, run_dir, seed, writer, log)
+    embedder, extras = data_lib.run_embeddings(run, spec, splits, colorspace, run_dir, writer,
+                                               log)
 
     backup_dir = os.path.join(run_dir, "backup")
-    # Every process resumes where process 0's backup says (the others have no files).
-    restore = (callbacks_lib.restore_point(backup_dir) if writer
-               else callbacks_lib.RestorePoint())
-    if restore.notice:
-        log(f"  {restore.notice}")
-    first_epoch = multihost.agree(restore.epoch)
-    if writer:
-        callbacks_lib.remove_stale_partials(run_dir)
-        callbacks_lib.truncate_history(os.path.join(run_dir, "history.csv"), first_epoch)
-    if first_epoch:
-        log(f"  resuming after epoch {first_epoch} of {run.epochs}")
+    restore, first_epoch = _resume(run, run_dir, backup_dir, writer, log)
     datasets = data_lib.batches(splits, colorspace, run.batch_size, seed, extras,
                                 epochs=run.epochs, first_epoch=first_epoch,
                                 augment_size=run.data.image_size if run.data.augment else 0,
@@ -202,17 +235,7 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
                                                  net, monitor, writer=writer, restore=restore)
     if multihost.active():
         callbacks = multihost.take_over_restore(callbacks, first_epoch)
-    with strategy.scope() if multihost.active() else contextlib.nullcontext():
-        fit = model.fit(datasets["train"], validation_data=datasets["validation"],
-                        epochs=run.epochs, callbacks=callbacks, verbose=2,
-                        steps_per_epoch=data_pipelines.steps_per_epoch(
-                            reports["train"]["num_images"], run.batch_size),
-                        shuffle=False)  # the stream is shuffled
-    if any(not np.all(np.isfinite(v)) for v in fit.history.values()):
-        saved = callbacks_lib.last_finite_epoch(history_path)
-        where = (f"the last finite checkpoint (epoch {saved}) is {last}" if saved else
-                 "no epoch finished with finite weights")
-        raise FloatingPointError(f"run {run.name!r} stopped: loss became NaN or infinite; {where}")
+    fit = _fit(run, model, datasets, reports, callbacks, strategy, history_path, last)
     if multihost.active():
         log(f"  {multihost.describe()}: loss per epoch {[float(v) for v in fit.history['loss']]}")
         if not writer:  # process 0 evaluates and exports, from its own files
@@ -220,28 +243,8 @@ def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
         multihost.make_local(model)  # evaluate without the others
 
     history = _read_history(history_path)
-    # The run's checkpoint (`run.checkpoint`: the last epoch, or the one best on
-    # validation) is scored and exported; the other is scored too, as "<metric>@last"
-    # or "<metric>@best", on the same test images.
-    use_best = run.checkpoint != "last" and os.path.exists(best)
-    if use_best:
-        net.load_weights(best)
-    results, samples = evaluate(net, datasets["test"], colorspace)
-    if os.path.exists(best):
-        net.load_weights(last if use_best else best)
-        other, _ = evaluate(net, datasets["test"], colorspace)
-        results.update({f"{k}@{'last' if use_best else 'best'}": v for k, v in other.items()})
-        results["best_epoch"] = callbacks_lib.best_epoch(history_path, monitor)
-        net.load_weights(best if use_best else last)
-    for key in ("loss", "val_loss"):
-        if key in history and len(history[key]):
-            results[f"final_{key}"] = float(history[key][-1])
-            results[f"lowest_{key}"] = float(np.nanmin(history[key]))  # what "best" keeps
-    if run.trainer == "cgan":  # the report's L_total on the test split
-        results["test_loss"] = float(model.evaluate(datasets["test"], verbose=0,
-                                                    return_dict=True)["loss"])
-    else:
-        results["test_loss"] = results["l1" if _LOSSES[run.loss] == "mae" else "mse"]
+    results, samples = _score(run, model, net, datasets["test"], colorspace, history,
+                              history_path, monitor)
 
     export_dir = None
     if export:
