@@ -14,20 +14,26 @@ on the same photos test split, against the two untrained baselines:
   network randomly initialised;
 * the loss: Huber (delta 8 ab units) vs MSE on ab / 128 (MSE pulls towards the mean,
   i.e. towards gray, where colours are ambiguous);
-* the amount of data: all 290 training photos vs half of them.
+* the amount of data: all 290 training photos vs half of them;
+* muted colour (issue 24): Huber alone vs Huber plus a penalty on chroma below the
+  truth's (`huber_chroma`, deepcolor/train/losses.py).
 
 Not measured here: a classification loss over quantised ab with class rebalancing
-(Zhang et al. 2016), and model width (effnet_unet has one decoder width).
+(Zhang et al. 2016), and model width (effnet_unet has one decoder width). Inference-time
+factors (test-time flips, a chroma gain) are measured on the shipped colorizer's seeds by
+`python -m benchmarks.colorizer_heldout`.
 
 Presets:
-* ``default``: photos at 64 px, 20 epochs, batch 16, Adam 1e-3, seed 0, one run per
-  variant (each run's row is one seed: read differences under about 0.3 CIEDE2000 as
-  noise). Run time: see the table's machine line.
+* ``default``: photos at 64 px, 20 epochs, batch 16, Adam 1e-3, seeds 0-2; every variant
+  runs on each seed with the same split, subset and order, so the claims are paired
+  tests over seeds. Run time: see the table's machine line.
 """
 from __future__ import annotations
 
 import dataclasses
 import sys
+
+import numpy as np
 
 from deepcolor.errors import UsageError
 from deepcolor.train import claims, runner
@@ -35,11 +41,18 @@ from deepcolor.train.config import BackboneConfig, DataConfig, ExperimentConfig,
 from deepcolor.train.experiment import Experiment
 from experiments import leaderboard
 
-PRESETS = {"default": "7 variants (checkpoint, augmentation, pretrained encoder, loss, data "
-                      "size) on photos at 64px, 20 epochs, + 2 baselines (offline)"}
+PRESETS = {"default": "8 variants (checkpoint, augmentation, pretrained encoder, loss, data "
+                      "size, chroma penalty) on photos at 64px, 20 epochs, 3 seeds, + 2 "
+                      "baselines (offline)"}
 NO_COLOUR = leaderboard.BASELINES["no colour"]
 REPORT_STYLE = "report-style U-Net (unet004_model1), MSE"
-RECIPE = "EfficientNet-Lite0 U-Net, Huber, augmented"
+RECIPE = "recipe (EfficientNet-Lite0 U-Net, Huber, augmented)"
+SEEDS = [0, 1, 2]
+
+
+def variant(change: str) -> str:
+    """A variant's run name: the recipe with one change."""
+    return f"recipe, {change}"
 
 
 def _runs() -> list:
@@ -53,29 +66,35 @@ def _runs() -> list:
         RunConfig(REPORT_STYLE, "unet004_model1", photos, loss="mse", **common),
         RunConfig(f"{REPORT_STYLE}, augmented", "unet004_model1", augmented, loss="mse", **common),
         RunConfig(RECIPE, "effnet_unet", augmented, loss="huber", backbone=imagenet, **common),
-        RunConfig(f"{RECIPE}, random encoder", "effnet_unet", augmented, loss="huber",
+        RunConfig(variant("random encoder"), "effnet_unet", augmented, loss="huber",
                   backbone=random_init, **common),
-        RunConfig(f"{RECIPE}, MSE instead of Huber", "effnet_unet", augmented, loss="mse",
+        RunConfig(variant("MSE instead of Huber"), "effnet_unet", augmented, loss="mse",
                   backbone=imagenet, **common),
-        RunConfig(f"{RECIPE}, not augmented", "effnet_unet", photos, loss="huber",
+        RunConfig(variant("not augmented"), "effnet_unet", photos, loss="huber",
                   backbone=imagenet, **common),
-        RunConfig(f"{RECIPE}, half the photos", "effnet_unet", half, loss="huber",
+        RunConfig(variant("half the photos"), "effnet_unet", half, loss="huber",
                   backbone=imagenet, **common),
+        RunConfig(variant("Huber + chroma deficit"), "effnet_unet", augmented,
+                  loss="huber_chroma", backbone=imagenet, **common),
     ]
 
 
 def _claims() -> list:
-    """The questions, as claims (one seed each: they come out undecided, pointing a way)."""
+    """The questions, as claims: paired tests over the seeds."""
     return [
         claims.Better("the report-style model beats no colour (CIEDE2000)",
                       [(REPORT_STYLE, NO_COLOUR)], "ciede2000"),
         claims.Better("the shipped recipe beats no colour (CIEDE2000)", [(RECIPE, NO_COLOUR)],
                       "ciede2000"),
-        claims.Better("the pretrained encoder helps", [(RECIPE, f"{RECIPE}, random encoder")],
+        claims.Better("the pretrained encoder helps", [(RECIPE, variant("random encoder"))],
                       "ciede2000"),
-        claims.Better("Huber beats MSE", [(RECIPE, f"{RECIPE}, MSE instead of Huber")], "ciede2000"),
-        claims.Better("augmentation helps", [(RECIPE, f"{RECIPE}, not augmented")], "ciede2000"),
-        claims.Better("more data helps", [(RECIPE, f"{RECIPE}, half the photos")], "ciede2000"),
+        claims.Better("Huber beats MSE", [(RECIPE, variant("MSE instead of Huber"))], "ciede2000"),
+        claims.Better("augmentation helps", [(RECIPE, variant("not augmented"))], "ciede2000"),
+        claims.Better("more data helps", [(RECIPE, variant("half the photos"))], "ciede2000"),
+        claims.Better("the chroma-deficit penalty gives livelier colour (colourfulness)",
+                      [(variant("Huber + chroma deficit"), RECIPE)], "colorfulness"),
+        claims.Better("the chroma-deficit penalty colorizes better (CIEDE2000)",
+                      [(variant("Huber + chroma deficit"), RECIPE)], "ciede2000"),
     ]
 
 
@@ -84,13 +103,14 @@ def get_config(preset: str) -> ExperimentConfig:
         raise UsageError(f"unknown preset {preset!r}")
     return ExperimentConfig(
         "ablation", preset, "beyond", "Ablation: what moves a colorizer past 'no colour'",
-        _runs(), claims=_claims(),
+        _runs(), claims=_claims(), seeds=SEEDS,
         stand_in="photos at 64 px (our question, not a report's)",
-        expected_runtime="about 30 minutes on a quiet 2-core CPU",
+        expected_runtime="about 40 minutes on a 2-core CPU (8 runs x 3 seeds, ~1.6 min each)",
         notes=["Ranked by CIEDE2000 (lower is better) against the two baselines, on the photos "
                "test split (36 photos).",
-               "Each row is its last epoch; `ciede2000@best` etc. in table.csv / the runs' "
-               "result.json score the epoch best on validation (the checkpoint factor)."])
+               "Each row is its last epoch, mean over seeds; `ciede2000@best` etc. in "
+               "table.csv / the runs' result.json score the epoch best on validation (the "
+               "checkpoint factor)."])
 
 
 def baseline_rows(config: ExperimentConfig) -> list:
@@ -99,18 +119,19 @@ def baseline_rows(config: ExperimentConfig) -> list:
 
 def observations(results, config) -> list:
     """Each variant's CIEDE2000 at its last and its best-on-validation epoch, and the gap
-    to no colour."""
+    to no colour (means over seeds)."""
     gray = next(row for row in baseline_rows(config) if row["run"] == NO_COLOUR)
     lines = []
     for run in config.runs:
         per_seed = results.get(run.name) or []
         if not per_seed:
             continue
-        m = per_seed[0].metrics
-        best = m.get("ciede2000@best")
+        m = {key: float(np.mean([r.metrics.get(key, np.nan) for r in per_seed]))
+             for key in ("ciede2000", "ciede2000@best", "colorfulness", "colorfulness_true")}
+        best = m["ciede2000@best"]
         lines.append(f"{run.name}: CIEDE2000 {m['ciede2000']:.2f} last epoch"
-                     + (f", {best:.2f} at the best-on-validation epoch {m.get('best_epoch')}"
-                        if best is not None else "")
+                     + (f", {best:.2f} at the best-on-validation epoch" if np.isfinite(best)
+                        else "")
                      + f" (no colour {gray['ciede2000']:.2f}); colourfulness "
                        f"{m['colorfulness']:.1f} of the truth's {m['colorfulness_true']:.1f}")
     return lines

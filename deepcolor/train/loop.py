@@ -23,13 +23,11 @@ from deepcolor.models import registry
 import data_pipelines
 from deepcolor.train import callbacks as callbacks_lib
 from deepcolor.train import data as data_lib
+from deepcolor.train import losses
 from deepcolor.train import multihost
 from deepcolor.train.config import RunConfig, colorspace_of
 
 SPLITS = data_lib.SPLITS
-HUBER_DELTA = 1 / 16  # on ab / 128: quadratic below 8 ab units, L1-like (less greying) above
-_LOSSES = {"mse": "mse", "l1": "mae", "mae": "mae",
-           "huber": keras.losses.Huber(delta=HUBER_DELTA, name="huber")}
 TRAINERS = ("supervised", "cgan")
 # "best": lowest validation loss; "best_train": lowest training loss (report 004, section V).
 CHECKPOINTS = ("last", "best", "best_train")
@@ -87,7 +85,7 @@ def build_model(run: RunConfig, spec, strategy, jit_compile: bool,
         model = registry.build(run.model, input_size=run.data.image_size,
                                **model_options(run, spec, embedding_dim))
         model.compile(optimizer=keras.optimizers.Adam(run.learning_rate),
-                      loss=_LOSSES[run.loss], jit_compile=jit_compile)
+                      loss=losses.by_name(run.loss), jit_compile=jit_compile)
     return model
 
 
@@ -188,7 +186,7 @@ def _score(run: RunConfig, model, net, test, colorspace, history: dict, history_
         results["test_loss"] = float(model.evaluate(test, verbose=0,
                                                     return_dict=True)["loss"])
     else:
-        results["test_loss"] = results["l1" if _LOSSES[run.loss] == "mae" else "mse"]
+        results["test_loss"] = results["l1" if run.loss in ("l1", "mae") else "mse"]
     return results, samples
 
 

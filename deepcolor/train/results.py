@@ -197,7 +197,8 @@ def write_verdicts(verdicts, out_dir: str) -> None:
         json.dump([v.__dict__ for v in verdicts], f, indent=1, default=float)
 
 
-_LOSS_NAMES = {"mse": "MSE", "l1": "L1", "mae": "L1", "huber": "Huber"}
+_LOSS_NAMES = {"mse": "MSE", "l1": "L1", "mae": "L1", "huber": "Huber",
+               "huber_chroma": "Huber + chroma deficit"}
 
 
 def _loss_name(config: ExperimentConfig) -> str:
