@@ -131,7 +131,8 @@ def ship(results_dir: str, results_root: str = "results", config=None) -> str:
 
     if config is not None and config.preset != "default":
         return "(only the default preset is shipped)"
-    return pretrained.export_shipped(checkpoint_of(results_dir), results_dir, run_name=RUN)
+    return pretrained.export_shipped(checkpoint_of(results_dir), results_dir, run_name=RUN,
+                                     seed=SHIPPED_SEED)
 
 
 EXPERIMENT = Experiment("pretrained_colorizer", "experiments.pretrained_colorizer",

@@ -165,11 +165,12 @@ def _number(text: str):
 
 
 def export_shipped(checkpoint: str, results_dir: str, assets: Path = ASSETS,
-                   run_name: Optional[str] = None) -> str:
+                   run_name: Optional[str] = None, seed: Optional[int] = None) -> str:
     """Write the decoder of a trained `effnet_unet` (its weights file `checkpoint`) as
     float16 and the manifest (command, commit, data, size, test metrics with the
     baselines, from `results_dir`) into `assets`; returns the weights file's path.
-    `run_name`: which run of the results is shipped (default: the last)."""
+    `run_name`: which run of the results is shipped (default: the last); `seed`: which
+    of its seeds (its own row of per_seed.csv goes into the manifest beside the means)."""
     import csv
 
     from deepcolor.models import registry
@@ -211,11 +212,27 @@ def export_shipped(checkpoint: str, results_dir: str, assets: Path = ASSETS,
         "wall_time": saved["environment"].get("wall_time"),
         "exported": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "results": os.path.relpath(results_dir),
-        "test_metrics": rows,
+        "test_metrics": rows,  # the table's: means over seeds where there are several
+        "seed": seed,
+        "shipped_seed_test_metrics": _seed_row(results_dir, run["name"], seed),
     }
     with open(Path(assets) / MANIFEST_FILE, "w") as f:
         json.dump(manifest, f, indent=1)
     return str(path)
+
+
+def _seed_row(results_dir: str, run_name: str, seed: Optional[int]) -> dict:
+    """The shipped run's own test metrics at `seed`, from per_seed.csv ({} if absent)."""
+    import csv
+
+    path = os.path.join(results_dir, "per_seed.csv")
+    if seed is None or not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        for row in csv.DictReader(f):
+            if row["run"] == run_name and row["seed"] == str(seed):
+                return {k: _number(v) for k, v in row.items() if v not in ("", None)}
+    return {}
 
 
 __all__ = ["load_shipped_colorizer", "colorize_image", "export_shipped", "read_manifest",
