@@ -142,7 +142,8 @@ def score(colorize: Colorize, variant: Variant, paths: Sequence[Path],
 
 
 def cached_score(cache: Path, key: str, compute: Callable[[], List[Dict]]) -> List[Dict]:
-    """`compute()`'s rows, kept in `cache`/<hash of key>.csv (written when complete)."""
+    """`compute()`'s rows, kept in `cache`/<hash of key>.csv (written when complete;
+    git ignores the folder)."""
     path = Path(cache) / f"{hashlib.sha1(key.encode()).hexdigest()[:16]}.csv"
     if path.is_file():
         with open(path, newline="") as handle:
@@ -150,6 +151,7 @@ def cached_score(cache: Path, key: str, compute: Callable[[], List[Dict]]) -> Li
                     for row in csv.DictReader(handle)]
     rows = compute()
     path.parent.mkdir(parents=True, exist_ok=True)
+    (path.parent / ".gitignore").write_text("*\n")  # a cache, not a result
     partial = path.with_suffix(".part")
     with open(partial, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))

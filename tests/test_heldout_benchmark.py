@@ -184,3 +184,21 @@ def test_paired_statistics_are_scipy_on_per_seed_differences():
                         "colourfulness >= 70% of the truth's": "PASS",
                         "beats gray on >= 80% of photos": "PASS", ">= 3 seeds": "PASS"}
     assert report.checks(seeds, "plain", ["test"])[0]["verdict"] == "FAIL"  # gap 2.93
+
+
+def test_gallery_rule_is_the_first_by_sha256_of_the_file_name_per_set(tmp_path):
+    from benchmarks import gallery
+
+    names = [f"photo{i}.jpg" for i in range(30)]
+    ranked = sorted(names, key=lambda n: hashlib.sha256(n.encode()).hexdigest())
+    test = [tmp_path / "a" / n for n in names]
+    held = [tmp_path / "b" / n for n in reversed(names[:5])]
+    chosen = gallery.choose({"test": test, "heldout": held}, per_set=12)
+    assert [p.name for s, p in chosen if s == "test"] == ranked[:12]
+    assert [p.name for s, p in chosen if s == "heldout"] == [n for n in ranked if n in names[:5]]
+    assert chosen == gallery.choose({"test": list(reversed(test)), "heldout": held}, 12)
+    pixels = np.zeros((40, 60, 3), np.uint8)
+    sheet = gallery.compose_sheet([("1. x", pixels, pixels, pixels)] * 3)
+    block = 3 * (gallery.BOX[0] + gallery.PAD) + 3 * gallery.PAD
+    assert sheet.size == (gallery.PER_ROW * block,
+                          gallery.LABEL + 2 * (gallery.BOX[1] + gallery.LABEL))
