@@ -48,6 +48,11 @@ class Variant:
     flip: bool = False
     gain: float = 1.0
 
+    def describe(self) -> str:
+        parts = (["the mean of the ab predicted for the photo and its mirror image"]
+                 if self.flip else []) + ([f"ab x {self.gain:g}"] if self.gain != 1 else [])
+        return ", ".join(parts) or "the ab as predicted"
+
 
 VARIANTS = {"plain": Variant(), "flip": Variant(flip=True), "sat1.3": Variant(gain=1.3)}
 SETS = ("test", "heldout")  # the photos TEST split; the held-out photographs
@@ -229,35 +234,6 @@ def _write_csv(rows: Sequence[Dict], columns: Sequence[str], path: Path) -> None
                              for k, v in row.items()})
 
 
-def table_md(command: str, args, photos, seeds, env, wall: float):
-    from benchmarks import heldout_report as report
-    from deepcolor.tables import markdown_table
-
-    def md(rows):
-        return markdown_table(rows, list(rows[0])) if rows else "(none)"
-
-    checks = [c for v in args.variants for c in report.checks(seeds, v, args.sets)]
-    return "\n".join([
-        "# Colorizers on the photos test split and on held-out photographs (issue 24)", "",
-        f"- Command: `{command}` ({wall:.0f} s on {env['hardware']}, load average "
-        f"{env.get('load_average_1min')}, {env['date']})",
-        f"- Colorizers (one per seed): {', '.join(sorted({r['seed'] for r in seeds}))}",
-        "- Sets: `test` = the `photos` test split (split by file-name hash, as every photos "
-        "experiment); `heldout` = data/heldout-photos (python -m benchmarks.heldout_photos; "
-        "packages and licences in results/heldout_photos/MANIFEST.tsv).",
-        f"- Each photo resized to {args.long_side} px on its long side (the truth); the model "
-        f"sees its luminance at {args.size} x {args.size}; colour laid on the {args.long_side}"
-        f" px luminance. Gray = a = b = 0 on the same luminance. Variants: "
-        + "; ".join(f"`{k}` = {v}" for k, v in VARIANTS.items() if k in args.variants) + ".",
-        "", "## Means over seeds (95% t-interval over seeds) and per-photo distribution", "",
-        md(report.summary(seeds, photos, args.variants, args.sets)), "",
-        "## Paired comparisons (per-seed differences; negative = closer to the truth)", "",
-        md(report.comparisons(seeds, args.variants, args.sets)), "",
-        "## The issue's \"Must show\" (means over seeds)", "", md(checks), "",
-        "Per photo: per_photo.csv; per seed: per_seed.csv; inputs and machine: config.json.",
-        ""]), checks
-
-
 def main(argv: Sequence[str]) -> int:
     from benchmarks import heldout_report as report
     from benchmarks.common import command_line, machine
@@ -280,7 +256,8 @@ def main(argv: Sequence[str]) -> int:
     command = command_line("benchmarks.colorizer_heldout", argv)
     _write_csv(photos, PHOTO_COLUMNS, out / "per_photo.csv")
     _write_csv(seeds, report.SEED_COLUMNS, out / "per_seed.csv")
-    text, checks = table_md(command, args, photos, seeds, env, wall)
+    described = {k: VARIANTS[k].describe() for k in args.variants}
+    text, checks = report.table_md(command, args, described, photos, seeds, env, wall)
     (out / "table.md").write_text(text)
     (out / "config.json").write_text(json.dumps(
         {"command": command, "checkpoints": args.checkpoints or ["shipped"],

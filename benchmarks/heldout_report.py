@@ -66,6 +66,8 @@ def summary(seeds: Sequence[Dict], photos: Sequence[Dict], variants, sets) -> Li
             if not chosen:
                 continue
             pooled = [r for r in photos if r["variant"] == variant and r["set"] == name]
+            ciede, gap, wins = ([float(r[k]) for r in pooled]
+                                for k in ("ciede2000", "gap", "beats_gray"))
             out.append({
                 "set": name, "variant": variant, "seeds": len(chosen),
                 "photos": chosen[0]["photos"],
@@ -74,9 +76,9 @@ def summary(seeds: Sequence[Dict], photos: Sequence[Dict], variants, sets) -> Li
                 "gap (gray - model)": interval([r["gap"] for r in chosen]),
                 "beats gray": interval([r["share_beating_gray"] for r in chosen]),
                 "colourfulness / truth": interval([r["colourfulness_ratio"] for r in chosen]),
-                "per-photo median CIEDE2000": f"{np.median([float(r['ciede2000']) for r in pooled]):.3g}",
-                "per-photo median gap": f"{np.median([float(r['gap']) for r in pooled]):.3g}",
-                "photos beating gray (all seeds)": f"{np.mean([float(r['beats_gray']) for r in pooled]):.0%}",
+                "per-photo median CIEDE2000": f"{np.median(ciede):.3g}",
+                "per-photo median gap": f"{np.median(gap):.3g}",
+                "photos beating gray (all seeds)": f"{np.mean(wins):.0%}",
             })
     return out
 
@@ -100,7 +102,8 @@ def comparisons(seeds: Sequence[Dict], variants, sets) -> List[Dict]:
             if not rows:
                 continue
             model = [r["ciede2000"] for r in rows]
-            if variant != "plain" and plain and [r["seed"] for r in plain] == [r["seed"] for r in rows]:
+            same_seeds = [r["seed"] for r in plain] == [r["seed"] for r in rows]
+            if variant != "plain" and plain and same_seeds:
                 base = [r["ciede2000"] for r in plain]
                 out.append(_test_row(name, f"{variant} - plain, CIEDE2000",
                                      stats.paired(model, base) if len(rows) > 1 else None))
@@ -110,25 +113,68 @@ def comparisons(seeds: Sequence[Dict], variants, sets) -> List[Dict]:
     return out
 
 
+def seed_rows(seeds: Sequence[Dict]) -> List[Dict]:
+    """per_seed.csv as a readable table."""
+    return [{"set": r["set"], "variant": r["variant"], "seed": r["seed"],
+             "CIEDE2000": f"{r['ciede2000']:.3f}", "gray": f"{r['ciede2000_gray']:.3f}",
+             "gap": f"{r['gap']:.3f}", "beats gray": f"{r['share_beating_gray']:.0%}",
+             "colourfulness / truth": f"{r['colourfulness_ratio']:.0%}"}
+            for r in sorted(seeds, key=lambda r: (r["set"], r["variant"], r["seed"]))]
+
+
 def checks(seeds: Sequence[Dict], variant: str, sets) -> List[Dict]:
-    """The issue's "Must show" thresholds on the means over seeds: one row each."""
+    """The issue's "Must show" thresholds on the means over seeds (PASS when the mean
+    meets the bound; the 95% interval over seeds is shown beside it): one row each."""
     out = []
     for name in sets:
         rows = _select(seeds, variant, name)
         if not rows:
             continue
-        mean = {k: float(np.mean([r[k] for r in rows]))
-                for k in ("gap", "colourfulness_ratio", "share_beating_gray")}
-        for what, value, bound in (
-                (f"gap to gray >= {MIN_GAP.get(name, math.nan)}", mean["gap"],
+        for what, key, bound in (
+                (f"gap to gray >= {MIN_GAP.get(name, math.nan)}", "gap",
                  MIN_GAP.get(name, math.nan)),
                 (f"colourfulness >= {MIN_COLOURFULNESS_RATIO:.0%} of the truth's",
-                 mean["colourfulness_ratio"], MIN_COLOURFULNESS_RATIO),
+                 "colourfulness_ratio", MIN_COLOURFULNESS_RATIO),
                 (f"beats gray on >= {MIN_SHARE_BEATING_GRAY:.0%} of photos",
-                 mean["share_beating_gray"], MIN_SHARE_BEATING_GRAY)):
+                 "share_beating_gray", MIN_SHARE_BEATING_GRAY)):
+            values = [r[key] for r in rows]
+            value = float(np.mean(values))
             out.append({"variant": variant, "set": name, "check": what,
-                        "value": f"{value:.3g}", "verdict": "PASS" if value >= bound else "FAIL"})
+                        "value": f"{value:.3g}", "95% interval over seeds": interval(values),
+                        "verdict": "PASS" if value >= bound else "FAIL"})
     count = len({r["seed"] for r in seeds if r["variant"] == variant})
     out.append({"variant": variant, "set": "all", "check": f">= {MIN_SEEDS} seeds",
-                "value": str(count), "verdict": "PASS" if count >= MIN_SEEDS else "FAIL"})
+                "value": str(count), "95% interval over seeds": "-",
+                "verdict": "PASS" if count >= MIN_SEEDS else "FAIL"})
     return out
+
+
+def _md(rows) -> str:
+    from deepcolor.tables import markdown_table
+
+    return markdown_table(rows, list(rows[0])) if rows else "(none)"
+
+
+def table_md(command: str, args, variants: Dict[str, str], photos, seeds, env, wall):
+    """table.md's text and the check rows. `variants`: name -> what it does."""
+    checked = [c for v in variants for c in checks(seeds, v, args.sets)]
+    return "\n".join([
+        "# Colorizers on the photos test split and on held-out photographs (issue 24)", "",
+        f"- Command: `{command}` ({wall:.0f} s on {env['hardware']}, load average "
+        f"{env.get('load_average_1min')}, {env['date']})",
+        f"- Colorizers (one per seed): {', '.join(sorted({r['seed'] for r in seeds}))}",
+        "- Sets: `test` = the `photos` test split (split by file-name hash, as every photos "
+        "experiment); `heldout` = data/heldout-photos (python -m benchmarks.heldout_photos; "
+        "packages and licences in results/heldout_photos/MANIFEST.tsv).",
+        f"- Each photo resized to {args.long_side} px on its long side (the truth); the model "
+        f"sees its luminance at {args.size} x {args.size}; colour laid on the {args.long_side}"
+        f" px luminance. Gray = a = b = 0 on the same luminance. Variants: "
+        + "; ".join(f"`{k}` = {v}" for k, v in variants.items()) + ".",
+        "", "## Means over seeds (95% t-interval over seeds) and per-photo distribution", "",
+        _md(summary(seeds, photos, list(variants), args.sets)), "",
+        "## Paired comparisons (per-seed differences; negative = closer to the truth)", "",
+        _md(comparisons(seeds, list(variants), args.sets)), "",
+        "## The issue's \"Must show\" (PASS: the mean over seeds meets the bound)", "",
+        _md(checked), "", "## Per seed", "", _md(seed_rows(seeds)), "",
+        "Per photo: per_photo.csv; per seed: per_seed.csv; inputs and machine: config.json.",
+        ""]), checked
