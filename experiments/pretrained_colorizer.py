@@ -78,7 +78,7 @@ def get_config(preset: str) -> ExperimentConfig:
     if preset == "default":
         return ExperimentConfig(
             "pretrained_colorizer", preset, "beyond", "Shipped colorizer: EfficientNet-Lite0 "
-            "encoder + U-Net decoder on real photos", _default_runs(), seed=0, claims=CLAIMS,
+            "encoder + U-Net decoder", _default_runs(), seed=0, claims=CLAIMS,
             expected_runtime="about 30 minutes on a shared 2-core CPU",
             notes=[f"Three runs in sequence, each starting from the previous one's final "
                    f"weights: {PRETRAIN} (its row is scored on 500 CIFAR-10 test images at "
