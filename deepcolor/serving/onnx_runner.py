@@ -71,7 +71,7 @@ class OnnxColorizer:
         if self.channels is None or have == self.channels:
             return images
         if self.channels == 1:
-            if not is_gray(images[..., :3]):
+            if have >= 3 and not is_gray(images[..., :3]):
                 raise ValueError("this ONNX model takes gray photos (exported with "
                                  "--channels 1); export it without --channels for colour photos")
             return images[..., :1]
