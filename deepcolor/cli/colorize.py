@@ -8,8 +8,10 @@ INPUT is an image file or a folder (searched recursively for .jpg .jpeg .png .bm
 .gif .tif .tiff .webp, any case). Gray and colour photos are both accepted; a
 colour photo is colorized from its luminance. Without `--model` the shipped
 colorizer is used (deepcolor/serving/pretrained.py); `--model` takes a SavedModel
-directory, a `.keras` file with its sidecar JSON, or a run folder holding one of
-them (deepcolor/serving/api.py). The model used is named in one line on stdout,
+directory, a `.keras` file with its sidecar JSON, a run folder holding one of
+them (deepcolor/serving/api.py), or an `.onnx` file from `deepcolor export --to
+onnx`, run on onnxruntime without TensorFlow, Keras or JAX (the light install;
+deepcolor/serving/onnx_runner.py). The model used is named in one line on stdout,
 with a one-line warning on stderr if it was trained at smoke scale or on stand-in data.
 
 Outputs keep the input's size and, for a folder, its sub-folder layout under DIR
@@ -72,8 +74,8 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=_PROG, description="Colorize photos at full resolution.")
     parser.add_argument("inputs", nargs="*", metavar="INPUT", help="image files or folders")
-    parser.add_argument("--model", help="SavedModel directory, .keras file or run folder "
-                                         "(default: the shipped colorizer)")
+    parser.add_argument("--model", help="SavedModel directory, .keras file, run folder or "
+                                         ".onnx file (default: the shipped colorizer)")
     parser.add_argument("--out", default=DEFAULT_OUT,
                         help=f"output folder (default: ./{DEFAULT_OUT})")
     parser.add_argument("--format", choices=sorted(FORMATS), default="png",
@@ -224,8 +226,9 @@ def run(argv) -> int:
     Image.MAX_IMAGE_PIXELS = max(Image.MAX_IMAGE_PIXELS or 0, int(args.max_megapixels * 1e6))
     if args.model is not None:
         from deepcolor.serving.api import find_model  # no TensorFlow: a bad path fails at once
+        from deepcolor.serving.onnx_runner import require_onnxruntime
 
-        find_model(args.model)
+        require_onnxruntime(find_model(args.model))
     out_dir = Path(args.out)
     try:
         jobs, refused = plan_jobs(args.inputs, out_dir, args.compare, FORMATS[args.format])

@@ -7,9 +7,12 @@ MODEL: a `.keras` file, a run folder holding one (deepcolor/serving/api.py), or
 nothing for the shipped colorizer. All three take uint8 photos (batch, H, W, channels)
 of any size and return them colorized at full size, uint8 (batch, H, W, 3): the resize
 to the model's working size and back is inside the graph (deepcolor/serving/render.py),
-so they match `deepcolor colorize` within 1 level. `savedmodel` takes 1 to 4 channels;
-`tflite` and `onnx` take `--channels` (1 gray, 3 RGB); a TFLite runtime sets the photo's
-size with `resize_tensor_input` before `allocate_tensors`. `--fp16` / `--int8` quantize the
+so they match `deepcolor colorize` within 1 level. `savedmodel` and `onnx` take 1 to 4
+channels (gray or colour photos; `--channels` fixes ONNX to 1 or 3); `tflite` takes
+`--channels` (default 1 gray, 3 RGB); a TFLite runtime sets the photo's size with
+`resize_tensor_input` before `allocate_tensors`. An ONNX file colorizes on onnxruntime
+alone (`deepcolor colorize --model m.onnx`, no TensorFlow, Keras or JAX: the README's
+light install). `--fp16` / `--int8` quantize the
 TFLite model's weights (the TFLite converter's optimizations; `export_tflite` says
 why activations stay float). ONNX needs the optional `tf2onnx` package (`pip install 'deepcolor[onnx]'`).
 The default `--out` is `<model name>[_fp16|_int8].<ext>` in the current folder; an
@@ -49,8 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     quant.add_argument("--fp16", action="store_true", help="TFLite: float16 weights")
     quant.add_argument("--int8", action="store_true", help="TFLite: 8-bit weights")
     parser.add_argument("--out", type=Path, help="output file or folder")
-    parser.add_argument("--channels", type=int, choices=(1, 3), default=1,
-                        help="tflite / onnx input channels (default 1: gray; 3: RGB)")
+    parser.add_argument("--channels", type=int, choices=(1, 3),
+                        help="input channels, 1 gray or 3 RGB (default: tflite 1, "
+                             "onnx any of 1 to 4)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output")
     return parser
 
@@ -187,9 +191,13 @@ def run(argv) -> int:
             if args.to == "savedmodel":
                 export.export_saved_model(keras_model, colorspace, path, size)
             elif args.to == "tflite":
-                export.export_tflite(keras_model, colorspace, path, size, args.channels, quantize)
+                export.export_tflite(keras_model, colorspace, path, size,
+                                     args.channels or 1, quantize)
             else:
-                export.export_onnx(keras_model, colorspace, path, size, args.channels)
+                # The shipped model's files say so, as its own colorized files do.
+                shipped = {"source": "shipped"} if args.model is None else None
+                export.export_onnx(keras_model, colorspace, path, size, args.channels,
+                                   provenance=shipped)
 
     kept = " (the existing one is unchanged)" if out.exists() else ""
     try:

@@ -6,8 +6,9 @@
 
 `model` is None (the shipped colorizer), a `.keras` file (with the sidecar JSON of
 `export.save_keras_with_metadata`), a SavedModel directory (`export.export_saved_model`),
-a run folder (`runs/<experiment>/<preset>/<stamp>/`) or one run's model folder inside
-it (`.../01-fusion-seed0/`) holding exactly one model. `deepcolor.load` and
+an `.onnx` file (`export.export_onnx`, run on onnxruntime without Keras:
+`onnx_runner`), a run folder (`runs/<experiment>/<preset>/<stamp>/`) or one run's
+model folder inside it (`.../01-fusion-seed0/`) holding exactly one model. `deepcolor.load` and
 `deepcolor.colorize` are these functions.
 """
 from __future__ import annotations
@@ -109,8 +110,8 @@ class LoadedColorizer:
         if saturation == self.saturation:
             return self
         if not hasattr(self._batch_fn, "with_saturation"):
-            raise UsageError("a SavedModel colorizes at saturation 1; use its .keras file "
-                             "or the shipped model for --saturation")
+            raise UsageError("an exported model (SavedModel or ONNX) colorizes at saturation "
+                             "1; use its .keras file or the shipped model for --saturation")
         return LoadedColorizer(self._batch_fn.with_saturation(saturation), self.description,
                                self.warning, self.name)
 
@@ -173,6 +174,37 @@ def _from_file(path: Path, render_size: Optional[int]) -> LoadedColorizer:
     return LoadedColorizer(loaded, description, stand_in_warning(provenance), name)
 
 
+def _from_onnx(path: Path, render_size: Optional[int]) -> LoadedColorizer:
+    """An exported `.onnx` file on onnxruntime: no Keras, TensorFlow or JAX imported."""
+    from deepcolor.serving import onnx_runner
+
+    loaded, name, description = onnx_runner.load(path, render_size)
+    warning = stand_in_warning(loaded.metadata.get("provenance", {}))
+    return LoadedColorizer(loaded, description, warning, name)
+
+
+def _loaded(path: Optional[Path], render_size: Optional[int]) -> LoadedColorizer:
+    """The model at `path` (None: the shipped one), loaded on the runtime it needs."""
+    from deepcolor.serving.onnx_runner import is_onnx
+
+    if path is not None and is_onnx(path):
+        return _from_onnx(path, render_size)
+    if _tensorflow_backend():
+        from deepcolor.serving.quiet import import_tensorflow
+
+        import_tensorflow()  # without its C++ start-up lines
+    if path is not None:
+        return _from_file(path, render_size)
+    try:
+        return _shipped(render_size)
+    except UsageError:
+        raise
+    except Exception as error:  # missing weights or encoder package: one line
+        from deepcolor.errors import first_line
+
+        raise UsageError(f"cannot load the shipped colorizer: {first_line(error)}") from None
+
+
 _CACHE = {}
 
 
@@ -202,22 +234,7 @@ def load(model=None, render_size: Optional[int] = None,
     path = None if model is None else find_model(model).resolve()
     key = (path, render_size)
     if key not in _CACHE:
-        if _tensorflow_backend():
-            from deepcolor.serving.quiet import import_tensorflow
-
-            import_tensorflow()  # without its C++ start-up lines
-        if path is not None:
-            _CACHE[key] = _from_file(path, render_size)
-        else:
-            try:
-                _CACHE[key] = _shipped(render_size)
-            except UsageError:
-                raise
-            except Exception as error:  # missing weights or encoder package: one line
-                from deepcolor.errors import first_line
-
-                raise UsageError(f"cannot load the shipped colorizer: {first_line(error)}"
-                                 ) from None
+        _CACHE[key] = _loaded(path, render_size)
     return _CACHE[key].with_saturation(saturation)
 
 

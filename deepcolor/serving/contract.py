@@ -3,15 +3,17 @@
 `inference.Colorizer` (TensorFlow) and `export.save_keras_with_metadata` (any Keras
 backend) both validate a model here: one gray input, one output with the colour
 space's channels, a known square size; `check_images` states the uint8 contract.
+Nothing here imports Keras (the onnxruntime runner, deepcolor/serving/onnx_runner.py,
+checks its images here on an install without it).
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-import keras
 import numpy as np
 
-from deepcolor.colorspaces import get_colorspace
+if TYPE_CHECKING:  # annotations only: importing this module must not import Keras
+    import keras
 
 
 def single_input(model: keras.Model) -> None:
@@ -61,6 +63,8 @@ def check_images(images) -> np.ndarray:
 def check_outputs(model: keras.Model, colorspace, input_size: Optional[int] = None):
     """(colour space, input size) of a model fit to colorize; a one-line ValueError if
     it has several inputs or outputs, no known size, or the wrong output channels."""
+    from deepcolor.colorspaces import get_colorspace
+
     single_input(model)
     colorspace = get_colorspace(colorspace)
     size = resolve_input_size(model, input_size)

@@ -219,24 +219,32 @@ def onnx_unavailable() -> Optional[str]:
 
 
 def export_onnx(model: keras.Model, colorspace, path, input_size: Optional[int] = None,
-                channels: int = 1, opset: int = 17) -> Path:
+                channels: Optional[int] = None, opset: int = 17,
+                provenance: Optional[dict] = None) -> Path:
     """Write an ONNX model for uint8 (B, H, W, `channels`) -> uint8 (B, H, W, 3), any
-    batch, H and W, input `images`, output `colorized` (the TFLite contract), with
-    tf2onnx (optional extra)."""
+    batch, H and W, input `images`, output `colorized`, with tf2onnx (optional extra).
+    `channels` None takes 1 to 4 (gray, gray + alpha, RGB, RGBA) as the SavedModel does.
+    The deepcolor JSON (model name, colour space, size) goes into the file's metadata
+    (key "deepcolor"), read by `onnx_runner` on an install without Keras."""
     problem = onnx_unavailable()
     if problem:
         raise RuntimeError(problem)
+    import onnx
     import tensorflow as tf
     import tf2onnx
 
     from deepcolor.serving.inference import Colorizer
+    from deepcolor.serving.onnx_runner import METADATA_KEY
 
     colorizer = Colorizer(model, colorspace, input_size)
     spec = (tf.TensorSpec([None, None, None, channels], tf.uint8, name="images"),)
-    path = Path(path)
     with _absl_quiet():
-        tf2onnx.convert.from_function(tf.function(colorizer._colorize), input_signature=spec,
-                                      opset=opset, output_path=str(path))
+        proto, _ = tf2onnx.convert.from_function(tf.function(colorizer._colorize),
+                                                 input_signature=spec, opset=opset)
+    meta = _metadata(model, colorizer.colorspace, colorizer.input_size, provenance)
+    onnx.helper.set_model_props(proto, {METADATA_KEY: json.dumps(meta)})
+    path = Path(path)
+    onnx.save(proto, str(path))
     return path
 
 

@@ -210,13 +210,6 @@ def _loss_name(config: ExperimentConfig) -> str:
 
 
 def _sample_grids(config, results, out_dir):
-    by_data: Dict[str, list] = {}
-    for run in config.runs:
-        if results.get(run.name):
-            by_data.setdefault(run.data.label or run.data.source, []).append(results[run.name][0])
-    for i, (label, group) in enumerate(by_data.items()):
-        first = group[0].samples
-        figures.plot_sample_grid(first["gray"], first["truth"],
-                                 {r.name: r.samples["prediction"] for r in group},
-                                 os.path.join(out_dir, f"samples_{i:02d}.png"),
-                                 f"{config.title}: {label} (test split)")
+    runs = [(run.name, run.data.label or run.data.source) for run in config.runs]
+    samples = {name: per_seed[0].samples for name, per_seed in results.items() if per_seed}
+    figures.plot_sample_grids(config.title, figures.samples_by_data(runs, samples), out_dir)
