@@ -101,6 +101,26 @@ def rgb_to_lab(rgb):
     return _matmul_channels(f, _LAB_FROM_F) - ops.convert_to_tensor([16.0, 0.0, 0.0], "float32")
 
 
+_Y_FROM_LINEAR = (_XYZ_FROM_RGB[1] / _D65_WHITE[1]).astype(np.float32)
+
+
+def lab_lightness(image):
+    """RGB or gray (uint8, or float in [0, 1]; 1 or 3 channels) -> Lab L in [0, 100],
+    (..., 1): `rgb_to_lab`'s L alone. L depends on the luminance Y only, so one cube
+    root per pixel instead of three, and uint8 input is linearised by lookup (a model's
+    input at full resolution costs this per pixel)."""
+    image = ops.convert_to_tensor(image)
+    if standardize_dtype(image.dtype) == "uint8":
+        linear = ops.take(ops.convert_to_tensor(_LINEAR_OF_UINT8), ops.cast(image, "int32"))
+    else:
+        linear = _srgb_to_linear(ops.cast(image, "float32"))
+    if linear.shape[-1] != 1:
+        linear = ops.sum(linear * ops.convert_to_tensor(_Y_FROM_LINEAR), axis=-1, keepdims=True)
+    f = ops.where(linear > 0.008856, _pow(ops.maximum(linear, 0.008856), 1.0 / 3.0),
+                  7.787 * linear + 16.0 / 116.0)
+    return 116.0 * f - 16.0
+
+
 def lab_to_rgb(lab):
     """Lab -> RGB in [0, 1] (out-of-gamut colours clipped); matches skimage.color.lab2rgb."""
     lab = _float(lab)
@@ -205,7 +225,7 @@ class LabSpace(ColorSpace):
 
     def encode_input(self, image):
         # A gray image has a = b = 0, so L follows from the gray level alone.
-        return self._input_from_lab(rgb_to_lab(as_rgb(image)))
+        return _to_range(lab_lightness(image) / 100.0, *self.input_range)
 
     def _input_from_lab(self, lab):
         return _to_range(lab[..., :1] / 100.0, *self.input_range)
@@ -240,7 +260,7 @@ class YUVSpace(ColorSpace):
         return _to_range(yuv[..., :1], *self.input_range), yuv[..., 1:] * self.uv_scale
 
     def encode_input(self, image):
-        image = _float(image)
+        image = to_unit_rgb(image)  # uint8 or float in [0, 1]
         gray = image if image.shape[-1] == 1 else rgb_to_gray(image)
         return _to_range(gray, *self.input_range)
 
@@ -270,7 +290,7 @@ class RGBSpace(ColorSpace):
         return self.encode_input(rgb), _to_range(rgb, *self.output_range)
 
     def encode_input(self, image):
-        image = _float(image)
+        image = to_unit_rgb(image)  # uint8 or float in [0, 1]
         gray = image if image.shape[-1] == 1 else rgb_to_gray(image)
         return _to_range(gray, *self.input_range)
 

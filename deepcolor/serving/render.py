@@ -54,10 +54,11 @@ def resize_channels_first(x, height, width, antialias: bool):
     return ops.matmul(ops.matmul(rows, x), ops.transpose(columns))
 
 
-def to_rgb(images):
-    """uint8 (B, H, W, C), C in 1..4 -> float RGB in [0, 1]; gray (and gray + alpha) is
-    replicated, a fourth (alpha) channel dropped."""
-    x = ops.cast(images, "float32") / 255.0
+def to_rgb(images, as_uint8: bool = False):
+    """uint8 (B, H, W, C), C in 1..4 -> float RGB in [0, 1] (or uint8 RGB with
+    `as_uint8`, which the colour spaces linearise by lookup: cheaper at full size);
+    gray (and gray + alpha) is replicated, a fourth (alpha) channel dropped."""
+    x = ops.convert_to_tensor(images) if as_uint8 else ops.cast(images, "float32") / 255.0
     channels = ops.shape(x)[-1]
     gray = ops.repeat(x[..., :1], 3, axis=-1)
     if isinstance(channels, int):
@@ -122,7 +123,7 @@ def colorize_images(model, colorspace, images, input_size: int, saturation=1.0):
     traced (`tf.function`, `jax.jit`) with dynamic H and W.
     """
     colorspace = get_colorspace(colorspace)
-    rgb = to_rgb(ops.convert_to_tensor(images))
+    rgb = to_rgb(ops.convert_to_tensor(images), as_uint8=True)
     model_input = colorspace.encode_input(rgb)
     chroma = predict_chroma(model, colorspace, shrink(model_input, input_size))
     return compose(colorspace, rgb, model_input, chroma, saturation)
@@ -146,13 +147,13 @@ def colorize_in_bands(model, colorspace, images: np.ndarray, input_size: int,
     shrink_rows = resize_weights(height, input_size, antialias=True)
     small = 0.0
     for top, bottom in bands:
-        band_input = colorspace.encode_input(to_rgb(images[:, top:bottom]))
+        band_input = colorspace.encode_input(to_rgb(images[:, top:bottom], as_uint8=True))
         small = small + shrink(band_input, input_size, shrink_rows[:, top:bottom])
     chroma = predict_chroma(model, colorspace, small)
     enlarge_rows = resize_weights(input_size, height, antialias=False)
     out = np.empty(images.shape[:3] + (3,), np.uint8)
     for top, bottom in bands:
-        rgb = to_rgb(images[:, top:bottom])
+        rgb = to_rgb(images[:, top:bottom], as_uint8=True)
         out[:, top:bottom] = ops.convert_to_numpy(compose(
             colorspace, rgb, colorspace.encode_input(rgb), chroma, saturation,
             enlarge_rows[top:bottom]))
