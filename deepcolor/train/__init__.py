@@ -13,7 +13,8 @@
     data.py          a run's splits, embeddings and encoded batches
     datacheck.py     a paper preset's dataset layout, checked before training
     baselines.py     the untrained baselines (no colour, mean colour) every model must beat
-    loop.py          train and evaluate one run, then export it
+    loop.py          one run as steps: prepare data, build, fit, score, export
+    scoring.py       a model's metrics and sample images on a dataset
     callbacks.py     history, checkpoints and resumable backups written each epoch
     gan.py           report 002's conditional GAN trainer
     results.py       tables, per-seed records, verdicts and figures of a finished experiment

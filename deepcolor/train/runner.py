@@ -97,9 +97,7 @@ def train_all(config: ExperimentConfig, run_root: str, strategy, jit_compile: bo
             if run.init_from:  # an earlier run's kept weights, same seed (check_init_from)
                 earlier = results[run.init_from][-1]
                 kept = next(r.checkpoint for r in config.runs if r.name == run.init_from)
-                init = os.path.join(earlier.run_dir, "checkpoint.weights.h5")
-                if kept != "last" and os.path.exists(os.path.join(earlier.run_dir, "best.weights.h5")):
-                    init = os.path.join(earlier.run_dir, "best.weights.h5")
+                init = rundirs.kept_checkpoint(earlier.run_dir, kept)
             provenance = {"experiment": config.experiment, "preset": config.preset,
                           "run": run.name, "seed": seed, "stand_in": config.stand_in}
             result = loop.train_run(run, folder, seed=seed, strategy=strategy,
