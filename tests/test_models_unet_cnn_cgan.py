@@ -6,6 +6,7 @@ import pytest
 from keras import layers
 
 from deepcolor import models
+from deepcolor.errors import BackboneUnavailable
 from deepcolor.models import backbone, unet_cnn_cgan as m002
 from tests import model_checks as mc
 
@@ -91,7 +92,7 @@ def test_offline_imagenet_is_one_line_naming_alternatives(monkeypatch):
                         "[Errno -2] Name or service not known")
 
     monkeypatch.setitem(backbone._ARCHS, "vgg16", (no_internet, 224))
-    with pytest.raises(backbone.BackboneUnavailable) as err:
+    with pytest.raises(BackboneUnavailable) as err:
         m002.build_vgg16_embedder(weights="imagenet")
     message = str(err.value)
     assert "\n" not in message and "none" in message and "PATH" in message
