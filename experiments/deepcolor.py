@@ -6,7 +6,7 @@
 Table 1 of the report gives MSE and PSNR per model after 10 and after 30 epochs.
 Each model is trained twice, once per column (the report's ablation trains "on 10
 epochs instead of 30"), and each run carries its Table 1 numbers in `paper`, so the
-table shows them beside ours. Models (deepcolor/models/deepcolor003.py): gray in
+table shows them beside ours. Models (deepcolor/models/families/deepcolor003.py): gray in
 [0, 1] -> RGB in [0, 1] (sigmoid), MSE on RGB, Adam 1e-4 (section II). MSE and PSNR
 here are on RGB in [0, 1], the report's preprocessing; PSNR is per image then
 averaged (the report's 0.006 and 23.8 dB fit a per-image mean, 10 log10(1/0.006) =

@@ -57,7 +57,6 @@ PRESETS = {
 SKIP = ("cgan002_discriminator",)
 GAN_ENTRY = "unet002 cGAN"
 RANK_BY = "ciede2000"
-BASELINES = baselines.BASELINES
 # Embedders of the models that take one: (arch, embedding, size offline, size pretrained).
 _EMBEDDERS = {"fusion001": ("inception_resnet_v2", "pooled", 75, None),
               "koalarization": ("inception_resnet_v2", "logits", 75, None),

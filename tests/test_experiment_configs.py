@@ -11,7 +11,7 @@ import pytest
 import experiments
 from deepcolor.errors import UsageError
 from deepcolor.models import registry
-from deepcolor.train import claims, loop, runner
+from deepcolor.train import baselines, claims, loop, runner
 from deepcolor.train.config import ExperimentConfig
 from deepcolor.train.experiment import Experiment
 from experiments import deepcolor as exp003
@@ -197,9 +197,9 @@ def _result(name, **metrics):
 
 def test_assess_leaderboard_ranks_models_and_baselines(monkeypatch):
     config = leaderboard.get_config("default")
-    base = [{"run": leaderboard.BASELINES["no colour"], "ciede2000": 10.0, "psnr": 20.0,
+    base = [{"run": baselines.BASELINES["no colour"], "ciede2000": 10.0, "psnr": 20.0,
              "colorfulness_gap": -30.0},
-            {"run": leaderboard.BASELINES["mean colour"] + " (1.00, 2.00)", "ciede2000": 9.0,
+            {"run": baselines.BASELINES["mean colour"] + " (1.00, 2.00)", "ciede2000": 9.0,
              "psnr": 21.0, "colorfulness_gap": -29.0}]
     monkeypatch.setattr(leaderboard, "baseline_rows", lambda config: base)
     results = {"good": [_result("good", ciede2000=5.0, psnr=25.0, colorfulness_gap=-5.0)],

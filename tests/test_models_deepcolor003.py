@@ -1,4 +1,4 @@
-"""Report 003's U-Net, DenseNet121 and MobileNet models (deepcolor/models/deepcolor003.py).
+"""Report 003's U-Net, DenseNet121 and MobileNet models (deepcolor/models/families/deepcolor003.py).
 
 The pretrained encoders are built with weights=None: the tests never download.
 """
@@ -9,7 +9,7 @@ from keras import layers
 
 from deepcolor import models
 from deepcolor.errors import BackboneUnavailable
-from deepcolor.models import deepcolor003
+from deepcolor.models.families import deepcolor003
 from tests import model_checks as mc
 
 NAMES = ["unet003", "densenet003", "mobilenet003"]

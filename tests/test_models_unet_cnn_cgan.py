@@ -1,5 +1,5 @@
 """Report 002's Koalarization adaptation, U-Net and cGAN discriminator
-(deepcolor/models/unet_cnn_cgan.py)."""
+(deepcolor/models/families/unet_cnn_cgan.py)."""
 import keras
 import numpy as np
 import pytest
@@ -7,7 +7,8 @@ from keras import layers
 
 from deepcolor import models
 from deepcolor.errors import BackboneUnavailable
-from deepcolor.models import backbone, unet_cnn_cgan as m002
+from deepcolor.models import backbone
+from deepcolor.models.families import unet_cnn_cgan as m002
 from tests import model_checks as mc
 
 

@@ -21,6 +21,12 @@ LAST_WEIGHTS, BEST_WEIGHTS = "checkpoint.weights.h5", "best.weights.h5"
 HISTORY, BACKUP = "history.csv", "backup"
 
 
+def run_folder(run_root: str, index: int, run_name: str, seed: int, several_seeds: bool) -> str:
+    """One run's folder inside an experiment's run folder: `03-<run name>[-seed<seed>]`."""
+    name = f"{index:02d}-{run_name.replace(' ', '_').replace('/', '-')}"
+    return os.path.join(run_root, f"{name}-seed{seed}" if several_seeds else name)
+
+
 def checkpoints(folder: str) -> tuple:
     """(the last epoch's weights, the best epoch's weights) of the run in `folder`."""
     return os.path.join(folder, LAST_WEIGHTS), os.path.join(folder, BEST_WEIGHTS)
