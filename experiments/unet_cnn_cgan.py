@@ -61,7 +61,7 @@ PRESETS = {
              "(needs the data and VGG16 weights; about a day on one GPU)",
 }
 ROLES = ("U-Net", "Koalarization", "cGAN scratch", "cGAN pretrained")
-ALL_WHITE = 0.9  # "completely white": at least 90% of predicted pixels white (scoring.WHITE)
+ALL_WHITE = 0.9  # "completely white": at least 90% of predicted pixels white (metric_table.WHITE)
 
 
 NO_NCD = ("needs dataset 2, the Natural-Color Dataset (723 images; not available offline); "

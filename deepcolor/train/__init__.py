@@ -4,7 +4,7 @@
     claims.py        the report's claims as data, checked before training
     deciding.py      claims -> verdicts: which test, Holm over a report, the verdict rule
     stats.py         the tests themselves (scipy.stats, statsmodels): paired t, TOST, power
-    metric_table.py  every metric a run reports: its direction, whether it is positive
+    metric_table.py  every metric, declared once: its function, direction, column, summary
     experiment.py    the Experiment object an experiment module hands the runner
     args.py          the shared command line, validated before any data loads
     runner.py        main(): resolve the config, train every run per seed, write results

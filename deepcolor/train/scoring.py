@@ -1,5 +1,5 @@
-"""Scoring a model on a dataset: the report-style errors in the target space, the RGB
-metrics of deepcolor.metrics, and a few sample images for the figures.
+"""Scoring a model on a dataset: every metric of deepcolor/train/metric_table.py, and a
+few sample images for the figures.
 """
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from typing import Dict
 
 import numpy as np
 
-from deepcolor import metrics as metrics_lib
 from deepcolor.colorspaces import ColorSpace
+from deepcolor.train import metric_table
 
 GRID_IMAGES = 8
-WHITE = 0.9  # an RGB pixel with every channel at least this is "white" (report 002, 4.1)
 
 
 def read_history(path: str) -> Dict[str, list]:
@@ -37,14 +36,11 @@ def _predict(model, dataset):
 
 
 def evaluate(model, dataset, colorspace: ColorSpace) -> tuple:
-    """Report-style MSE in the target space plus RGB metrics, on every image of `dataset`."""
+    """(Every metric of the metric table, sample images) on every image of `dataset`."""
     gray, target, pred = _predict(model, dataset)
     true_rgb = np.asarray(colorspace.decode(gray, target))
     pred_rgb = np.asarray(colorspace.decode(gray, pred))
-    results = {"mse": float(np.mean((pred - target) ** 2)),
-               "l1": float(np.mean(np.abs(pred - target)))}
-    results.update(metrics_lib.evaluate(true_rgb, pred_rgb))
-    results["white_fraction"] = float(np.mean(np.all(pred_rgb >= WHITE, axis=-1)))
+    results = metric_table.score(metric_table.Prediction(true_rgb, pred_rgb, target, pred))
     samples = {"gray": (gray[:GRID_IMAGES] - colorspace.input_range[0])
                / (colorspace.input_range[1] - colorspace.input_range[0]),
                "truth": true_rgb[:GRID_IMAGES], "prediction": pred_rgb[:GRID_IMAGES]}
