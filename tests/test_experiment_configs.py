@@ -14,7 +14,7 @@ from deepcolor.models import registry
 from deepcolor.train import baselines, claims, loop, runner
 from deepcolor.train.config import ExperimentConfig
 from deepcolor.train.experiment import Experiment
-from experiments import deepcolor as exp003
+from experiments import deepcolor003 as exp003
 from experiments import dilated_unet as exp004
 from experiments import leaderboard
 from experiments import unet_cnn_cgan as exp002
@@ -27,7 +27,7 @@ METRICS = ("mse", "psnr", "ssim", "ciede2000", "colorfulness", "colorfulness_tru
 
 def test_every_experiment_module_is_found():
     names = {m.__name__.rsplit(".", 1)[-1] for m in MODULES}
-    assert {"unet_colorspace", "koalarization", "unet_cnn_cgan", "deepcolor", "dilated_unet",
+    assert {"unet_colorspace", "koalarization", "unet_cnn_cgan", "deepcolor003", "dilated_unet",
             "leaderboard"} <= names
 
 

@@ -1,7 +1,7 @@
 """Report 003 (DeepColor): U-Net, DenseNet121 and MobileNet colorizers, Table 1.
 
-    python -m experiments.deepcolor                  # default preset, offline
-    python -m experiments.deepcolor --preset paper   # report 003's settings and data
+    python -m experiments.deepcolor003                  # default preset, offline
+    python -m experiments.deepcolor003 --preset paper   # report 003's settings and data
 
 Table 1 of the report gives MSE and PSNR per model after 10 and after 30 epochs.
 Each model is trained twice, once per column (the report's ablation trains "on 10
@@ -28,7 +28,7 @@ Presets:
   ``$DEEPCOLOR_DATA/deepcolor003/``: ``coco/`` (train2017, val2017), ``places365/``
   (data_256 or train, val_256), ``ade20k/`` (images/training, images/validation; the
   annotation PNGs are left out); test = validation, as the report scores on its
-  validation images. ``deepcolor data check --preset deepcolor:paper PATH`` shows the
+  validation images. ``deepcolor data check --preset deepcolor003:paper PATH`` shows the
   split before training. ``$DEEPCOLOR_DATA`` defaults to ``data/``.
   Hours on one GPU (the report: "up to 7-8 hours each" on Colab).
 """
@@ -128,7 +128,7 @@ def get_config(preset: str) -> ExperimentConfig:
         data = DataConfig(source="cifar10-jpg", image_size=32, train_limit=600, eval_limit=200,
                           label="CIFAR-10 (stand-in)")
         return ExperimentConfig(
-            "deepcolor", preset, "003", "Report 003 (DeepColor): Table 1, MSE and PSNR",
+            "deepcolor003", preset, "003", "Report 003 (DeepColor): Table 1, MSE and PSNR",
             _runs(data, {10: 1, 30: 3}, 8, None), claims=_claims() + _table1_claims(False),
             seeds=[0, 1, 2],
             stand_in="600 CIFAR-10 images at 32x32 for COCO/Places365/ADE20K at 256x256; "
@@ -144,14 +144,14 @@ def get_config(preset: str) -> ExperimentConfig:
         data = DataConfig(source=f"deepcolor003:{os.path.join(data_dir(), 'deepcolor003')}",
                           image_size=256, label="COCO + Places365 + ADE20K (12k train, 3k val)")
         return ExperimentConfig(
-            "deepcolor", preset, "003", "Report 003 (DeepColor): Table 1, MSE and PSNR",
+            "deepcolor003", preset, "003", "Report 003 (DeepColor): Table 1, MSE and PSNR",
             _runs(data, {10: 10, 30: 30}, 383, "imagenet"), claims=_claims() + _table1_claims(True),
             seeds=[0, 1, 2],
             expected_runtime="hours on one GPU (each of 3 seeds)")
     raise UsageError(f"unknown preset {preset!r}")
 
 
-EXPERIMENT = Experiment("deepcolor", "experiments.deepcolor", __doc__.split("\n\n")[0],
+EXPERIMENT = Experiment("deepcolor003", "experiments.deepcolor003", __doc__.split("\n\n")[0],
                         PRESETS, get_config)
 
 if __name__ == "__main__":
