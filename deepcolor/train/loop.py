@@ -1,4 +1,5 @@
-"""Train and evaluate one RunConfig: data -> (embeddings) -> model.fit -> metrics -> export.
+"""Train and evaluate one RunConfig in five steps: prepare (data, embeddings, resume) ->
+build -> fit -> score -> export; `train_run` calls them in turn.
 
 Everything a run writes to disk goes under its run folder (git-ignored): Keras
 backups for resuming, the history CSV, TensorBoard logs, cached embeddings and
