@@ -36,7 +36,7 @@ def _score(run: RunConfig, seed: int, folder: str) -> dict:
 
     from deepcolor.colorspaces import get_colorspace
     from deepcolor.train import data as data_lib
-    from deepcolor.train import loop
+    from deepcolor.train import scoring
     from deepcolor.train.config import colorspace_of
 
     colorspace = get_colorspace(colorspace_of(run))
@@ -44,7 +44,7 @@ def _score(run: RunConfig, seed: int, folder: str) -> dict:
     datasets = data_lib.batches(splits, colorspace, run.batch_size, seed,
                                 {s: None for s in splits}, epochs=1)
     model = keras.saving.load_model(os.path.join(folder, "model.keras"), compile=False)
-    metrics, _ = loop.evaluate(model, datasets["test"], colorspace)
+    metrics, _ = scoring.evaluate(model, datasets["test"], colorspace)
     return metrics
 
 

@@ -1,4 +1,4 @@
-"""PyTorch twin of report 003's U-Net (deepcolor.models.deepcolor003, unet003): how fast
+"""PyTorch twin of report 003's U-Net (deepcolor.models.families.deepcolor003, unet003): how fast
 the same network trains under PyTorch on the same GPU, beside the JAX table.
 
     python -m benchmarks.torch_unet003                  # 256 px, batch 383 (a GPU)

@@ -90,9 +90,7 @@ def measure(name: str, args, configs) -> tuple:
     return row, first, backbone
 
 
-def main(argv=None) -> int:
-    from deepcolor.models import registry
-
+def _parse(argv) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="two models at 16 px, batch 2")
     parser.add_argument("--models", nargs="+", help="default: every registered model")
@@ -116,6 +114,13 @@ def main(argv=None) -> int:
         args.models = args.models or list(QUICK_MODELS)
         args.size, args.batch = args.size or 16, args.batch or 2
         args.timing = args.xla_timing
+    return args
+
+
+def main(argv=None) -> int:
+    from deepcolor.models import registry
+
+    args = _parse(argv)
     names = args.models or registry.names()
     configs = [c for c in st.CONFIGS if c[0] in args.configs]
     env = common.machine()
@@ -128,13 +133,20 @@ def main(argv=None) -> int:
         firsts.append(first)
         if backbone:
             backbones.append(backbone)
+    body = _body(args, configs, env, command, time.perf_counter() - start, rows, firsts,
+                 backbones)
+    return common.publish(args.section, body, args.output)
+
+
+def _body(args, configs, env, command, seconds, rows, firsts, backbones) -> list:
+    """The section's lines: how it was measured, then the tables."""
     labels = [c[0] for c in configs]
     columns = (["model", "report", "input", "variables", "report batch", "timed batch",
                 "fwd GFLOP/img", "train GFLOP/img", "fwd GFLOP/img (TF profiler)"]
                + [f"{label} {unit}" for label in labels for unit in ("img/s", "GFLOP/s")])
     body = common.header(env, command) + [
         f"- Load average at end: {common.load_average():.2f}; whole run "
-        f"{time.perf_counter() - start:.0f} s",
+        f"{seconds:.0f} s",
         f"- FLOPs: {flops.SHAPE_COUNT}. GFLOP/s = img/s x training GFLOP/img. "
         "`(TF profiler)`: TensorFlow's graph profiler on the frozen forward graph at batch 1 "
         "(adds bias and elementwise ops), a cross-check only ('-' without TensorFlow).",
@@ -166,7 +178,7 @@ def main(argv=None) -> int:
     body += ["", "No GPU figures: this machine has no GPU and none was available to this "
              "work. On a GPU run `python -m benchmarks.train_step --full-batch` (TensorFlow) "
              "or the JAX variant (section below)."]
-    return common.publish(args.section, body, args.output)
+    return body
 
 
 if __name__ == "__main__":

@@ -152,9 +152,7 @@ def measure(spec: dict, autotune: str, timeout: float, log=print):
     return rows
 
 
-def main(argv=None) -> int:
-    from deepcolor.models import registry
-
+def _parse(argv) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true", help="two models at 16 px, batch 2")
@@ -171,7 +169,13 @@ def main(argv=None) -> int:
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
     parser.add_argument("--section", default="Training step, JAX backend")
     parser.add_argument("--output", default=str(common.RESULTS))
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    from deepcolor.models import registry
+
+    args = _parse(argv)
     if args.child:
         return child(json.loads(args.child))
     timing = dict(warmup=1, min_steps=3, min_seconds=2.0)
@@ -195,6 +199,11 @@ def main(argv=None) -> int:
                 "timing": timing, "profile": args.profile and os.path.abspath(args.profile),
                 "profile_steps": args.profile_steps}
         rows += measure(spec, args.autotune, args.timeout)
+    return _publish(args, command, time.perf_counter() - start, rows, skipped)
+
+
+def _publish(args, command: str, seconds: float, rows: list, skipped: list) -> int:
+    """The rows as JSON (--json) and as the results section, with how they were measured."""
     env = _MACHINE.get("env") or {
         "hardware": "unknown (no child finished)", "processor": "-", "platform": sys.platform,
         "versions": {}, "date": time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -207,7 +216,7 @@ def main(argv=None) -> int:
                "GFLOP/s", "compile s", "steps", "peak GiB", "note"]
     body = common.header(env, command) + [
         f"- JAX devices: {', '.join(env['gpus']) or 'CPU'}; XLA_FLAGS="
-        f"`{os.environ.get('XLA_FLAGS', '')}`; whole run {time.perf_counter() - start:.0f} s",
+        f"`{os.environ.get('XLA_FLAGS', '')}`; whole run {seconds:.0f} s",
         f"- FLOPs: {flops.SHAPE_COUNT}.",
         "- Each model in a child process; every step XLA-compiled; `compile s` = first step "
         "(trace + compile + autotune). Median of the timed steps after it; synthetic "

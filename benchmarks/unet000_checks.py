@@ -53,7 +53,7 @@ def _bn_momentum(folders) -> None:
     import keras
 
     import data_pipelines
-    from deepcolor.models.unet_colorspace import RGB
+    from deepcolor.models.families.unet_colorspace import RGB
     from deepcolor.train.data import encoder
 
     images, _ = data_pipelines.load_images("cifar10-jpg", "validation", image_size=32,

@@ -14,6 +14,11 @@ class UsageError(ValueError):
     """Misuse of a command (a bad option or argument): one line, exit status 2."""
 
 
+class BackboneUnavailable(RuntimeError):
+    """Pretrained backbone weights could not be had (deepcolor.models.backbone,
+    efficientnet_lite); the message names the offline alternatives."""
+
+
 def first_line(error: BaseException) -> str:
     """The first non-empty line of an exception's message, or its type's name."""
     text = str(error).strip()

@@ -5,12 +5,15 @@ single image (H, W, 3), numpy or a Keras backend tensor, and returns one float: 
 image, then the mean over images (so every image counts the same whatever its size).
 
 * `report_mse`  report 001 Eq. 1, in the model's target space (see its docstring).
+* `lab_mse`     the same after re-encoding both RGB images to Lab.
 * `psnr`        peak signal-to-noise ratio on RGB, peak 1, capped at `PSNR_CAP` dB.
 * `ssim`        structural similarity as `tf.image.ssim` (11x11 Gaussian, sigma 1.5),
                 written in `keras.ops` so it runs under TensorFlow and JAX.
 * `ciede2000`   mean CIEDE2000 colour difference per pixel (Sharma et al. 2005).
 * `colorfulness` Hasler & Suesstrunk (2003) colourfulness M on the 0..255 scale.
-* `evaluate`    all of the above and `colorfulness_gap` in one dict.
+* `red_share`   the share of red pixels (Lab hue).
+
+Which of them a run reports, and under which name, is deepcolor/train/metric_table.py.
 
 Work goes in chunks of images (float64 only per chunk), so a whole test set fits.
 CIEDE2000, PSNR and colourfulness are numpy; Lab conversion and SSIM use keras.ops.
@@ -238,36 +241,16 @@ def red_share(rgb) -> float:
     return float(np.mean(np.concatenate(shares)))
 
 
-def evaluate(true_rgb, pred_rgb, colorspace="lab") -> dict:
-    """Every metric of this module for one set of predictions.
-
-    `report_mse` here re-encodes both RGB images into `colorspace` (default Lab,
-    ab / 128, as report 001) and compares the targets. It can differ slightly from
-    the MSE of the raw network output because decoding to RGB clips out-of-gamut
-    colours; use `report_mse(target, model_output)` for the report's exact number.
-    Keys: report_mse, psnr, ssim, ciede2000, colorfulness (of the prediction),
-    colorfulness_true, colorfulness_gap (prediction minus truth; negative means
-    washed-out, the usual failure of MSE-trained colorizers), red_share and
-    red_share_true (the share of red pixels, see `red_share`).
-    """
+def lab_mse(true_rgb, pred_rgb, colorspace="lab") -> float:
+    """The report MSE after re-encoding both RGB images into `colorspace` (default Lab,
+    ab / 128, as report 001) and comparing the targets. It can differ slightly from the
+    MSE of the raw network output because decoding to RGB clips out-of-gamut colours;
+    use `report_mse(target, model_output)` for the report's exact number."""
     true_rgb, pred_rgb = _pair(true_rgb, pred_rgb)
     space = get_colorspace(colorspace)
     # Chunk MSEs weighted by chunk size: the pooled MSE (all images share one size).
-    target_mse = sum(
+    return float(sum(
         report_mse(ops.convert_to_numpy(space.encode(true_rgb[i:i + _CHUNK])[1]),
                    ops.convert_to_numpy(space.encode(pred_rgb[i:i + _CHUNK])[1]))
         * len(true_rgb[i:i + _CHUNK])
-        for i in range(0, len(true_rgb), _CHUNK)) / len(true_rgb)
-    pred_colorfulness = colorfulness(pred_rgb)
-    true_colorfulness = colorfulness(true_rgb)
-    return {
-        "report_mse": float(target_mse),
-        "psnr": psnr(true_rgb, pred_rgb),
-        "ssim": ssim(true_rgb, pred_rgb),
-        "ciede2000": ciede2000(true_rgb, pred_rgb),
-        "colorfulness": pred_colorfulness,
-        "colorfulness_true": true_colorfulness,
-        "colorfulness_gap": pred_colorfulness - true_colorfulness,
-        "red_share": red_share(pred_rgb),
-        "red_share_true": red_share(true_rgb),
-    }
+        for i in range(0, len(true_rgb), _CHUNK)) / len(true_rgb))

@@ -35,7 +35,7 @@ def gray_baseline(data: DataConfig, seed: int = 0) -> Dict[str, Dict[str, float]
     import data_pipelines
     from deepcolor import metrics
     from deepcolor.colorspaces import get_colorspace, rgb_to_gray
-    from deepcolor.models.unet_colorspace import RGB, YUV
+    from deepcolor.models.families.unet_colorspace import RGB, YUV
 
     images, _ = data_pipelines.load_images(
         data.source, "test", image_size=data.image_size, resize=data.resize,

@@ -36,15 +36,14 @@ import sys
 import numpy as np
 
 from deepcolor.errors import UsageError
-from deepcolor.train import claims, runner
+from deepcolor.train import baselines, claims, runner
 from deepcolor.train.config import BackboneConfig, DataConfig, ExperimentConfig, RunConfig
 from deepcolor.train.experiment import Experiment
-from experiments import leaderboard
 
 PRESETS = {"default": "8 variants (checkpoint, augmentation, pretrained encoder, loss, data "
                       "size, chroma penalty) on photos at 64px, 20 epochs, 3 seeds, + 2 "
                       "baselines (offline)"}
-NO_COLOUR = leaderboard.BASELINES["no colour"]
+NO_COLOUR = baselines.BASELINES["no colour"]
 REPORT_STYLE = "report-style U-Net (unet004_model1), MSE"
 RECIPE = "recipe (EfficientNet-Lite0 U-Net, Huber, augmented)"
 SEEDS = [0, 1, 2]
@@ -113,14 +112,10 @@ def get_config(preset: str) -> ExperimentConfig:
                "checkpoint factor)."])
 
 
-def baseline_rows(config: ExperimentConfig) -> list:
-    return leaderboard.baseline_rows(config)
-
-
 def observations(results, config) -> list:
     """Each variant's CIEDE2000 at its last and its best-on-validation epoch, and the gap
     to no colour (means over seeds)."""
-    gray = next(row for row in baseline_rows(config) if row["run"] == NO_COLOUR)
+    gray = next(row for row in baselines.rows(config) if row["run"] == NO_COLOUR)
     lines = []
     for run in config.runs:
         per_seed = results.get(run.name) or []
@@ -138,7 +133,7 @@ def observations(results, config) -> list:
 
 
 EXPERIMENT = Experiment("ablation", "experiments.ablation", __doc__.split("\n\n")[0], PRESETS,
-                        get_config, baseline_rows=baseline_rows, observations=observations)
+                        get_config, baseline_rows=baselines.rows, observations=observations)
 
 if __name__ == "__main__":
     sys.exit(runner.main(EXPERIMENT))

@@ -3,7 +3,7 @@
     python -m experiments.dilated_unet                  # default preset, offline
     python -m experiments.dilated_unet --preset paper   # report 004's settings and data
 
-Models (deepcolor/models/dilated_unet.py): `unet004_model1` (2 conv + 2 transposed
+Models (deepcolor/models/families/dilated_unet.py): `unet004_model1` (2 conv + 2 transposed
 conv, no skips), `unet004_model2` (3 + 3 with skips), `unet004_model3` (6 + 6 with
 skips and dilated convs); Lab, L in [-1, 1] -> ab / 128, tanh. Section V: Adam 1e-3,
 L2 (MSE) loss, no early stopping or schedule, seed 7; section IV: grayscale images

@@ -44,7 +44,7 @@ import os
 import sys
 
 from deepcolor.errors import UsageError
-from deepcolor.train import baselines, runner
+from deepcolor.train import baselines, metric_table, runner
 from deepcolor.train.config import BackboneConfig, DataConfig, ExperimentConfig, RunConfig
 from deepcolor.train.experiment import Experiment
 
@@ -57,7 +57,6 @@ PRESETS = {
 SKIP = ("cgan002_discriminator",)
 GAN_ENTRY = "unet002 cGAN"
 RANK_BY = "ciede2000"
-BASELINES = baselines.BASELINES
 # Embedders of the models that take one: (arch, embedding, size offline, size pretrained).
 _EMBEDDERS = {"fusion001": ("inception_resnet_v2", "pooled", 75, None),
               "koalarization": ("inception_resnet_v2", "logits", 75, None),
@@ -150,10 +149,12 @@ def write_markdown(results_dir: str, path: str) -> str:
 
     with open(os.path.join(results_dir, "config.json")) as f:
         saved = json.load(f)
-    table = pd.read_csv(os.path.join(results_dir, "table.csv")).sort_values(RANK_BY)
+    table = pd.read_csv(os.path.join(results_dir, "table.csv"))
+    table = table.sort_values(metric_table.column(RANK_BY))
     table.insert(0, "rank", range(1, len(table) + 1))
-    columns = ["rank", "run", "model", "psnr", "ssim", "ciede2000", "colorfulness",
-               "colorfulness_gap", "epochs", "train images"]
+    columns = (["rank", "run", "model"] + [metric_table.column(m) for m in
+                                           metric_table.table_metrics(across_models=True)]
+               + ["epochs", "train images"])
     rows = [{c: (None if pd.isna(v) else v) for c, v in row.items()}
             for row in table.to_dict("records")]
     env, config = saved["environment"], saved["config"]

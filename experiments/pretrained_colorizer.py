@@ -1,41 +1,43 @@
 """The shipped colorizer: frozen ImageNet EfficientNet-Lite0 + U-Net decoder on real photos.
 
-    python -m experiments.pretrained_colorizer                  # default: train, ship
+    python -m experiments.pretrained_colorizer                  # default: train, then ship
     python -m experiments.pretrained_colorizer --preset smoke   # a CPU-minute check
-    python -m experiments.pretrained_colorizer --export-shipped RESULTS_DIR  # ship again
+    python -m experiments.pretrained_colorizer --export-shipped [RESULTS_DIR]  # ship only
 
 Beyond the five reports: their pretrained-encoder recipe (Deep Koalarization,
 Baldassarre et al. 2017, sec. 3; DeOldify's ImageNet U-Net encoder) with the one
 ImageNet network the suite has offline (model `effnet_unet`,
-deepcolor/models/pretrained_colorizer.py). Only the decoder trains.
+deepcolor/models/families/pretrained_colorizer.py). Only the decoder trains.
 
 Presets:
 * ``default``: the shipping recipe. The `photos` source (real photographs, split by
   photo), 128x128, a new random crop and flip of every training photo each epoch,
   Huber loss on ab / 128 (delta 1/16: L1-like for large errors, so colours are not
   pulled to gray as much as by MSE), Adam 1e-3, batch 16, seeds 0-2; the checkpoint
-  with the lowest validation loss is kept (`checkpoint="best"`), evaluated, and seed 0 shipped.
-  After training, the decoder's weights (float16) and a manifest are written to
-  deepcolor/assets/ (deepcolor/serving/pretrained.py loads them).
+  with the lowest validation loss is kept (`checkpoint="best"`), evaluated, and seed 0's
+  shipped.
+  After its results are written, the Experiment's `ship_weights` step (`ship` below)
+  writes the decoder's weights (float16) and a manifest to deepcolor/assets/
+  (deepcolor/serving/pretrained.py loads them); `--export-shipped` runs that step
+  alone, from a finished results folder.
 * ``smoke``: the same model with a random encoder on 24 `sample` images at 32x32,
   1 epoch: a test that the whole path runs (about a minute on a CPU).
 
-Two rows need no training (experiments/leaderboard.py): no colour (a = b = 0) and the
+Two rows need no training (deepcolor/train/baselines.py): no colour (a = b = 0) and the
 training set's mean ab. Claims: the model beats "no colour" on CIEDE2000, and keeps
 at least half of the truth's colourfulness.
 """
 from __future__ import annotations
 
 import dataclasses
-import glob
+import json
 import os
 import sys
 
 from deepcolor.errors import UsageError
-from deepcolor.train import claims, runner
+from deepcolor.train import baselines, claims, rundirs, runner
 from deepcolor.train.config import BackboneConfig, DataConfig, ExperimentConfig, RunConfig
 from deepcolor.train.experiment import Experiment
-from experiments import leaderboard
 
 PRESETS = {
     "default": "effnet_unet: CIFAR-10 pre-training at 64px, then photos (290 train photos, "
@@ -46,7 +48,7 @@ PRESETS = {
 RUN = "effnet_unet"  # the shipped run (the last of the default preset)
 SEEDS, SHIPPED_SEED = [0, 1, 2], 0  # three seeds for paired intervals; seed 0 is shipped
 PRETRAIN, PHOTOS = "CIFAR-10 pre-training", "photos, Adam 1e-3"
-NO_COLOUR = leaderboard.BASELINES["no colour"]
+NO_COLOUR = baselines.BASELINES["no colour"]
 CIFAR_IMAGES, CIFAR_EPOCHS = 20000, 3
 EPOCHS, FINE_TUNE_EPOCHS = 75, 30
 CLAIMS = [
@@ -103,30 +105,29 @@ def get_config(preset: str) -> ExperimentConfig:
 
 
 def baseline_rows(config: ExperimentConfig) -> list:
-    """No colour and mean colour (experiments/leaderboard.py) on the shipped run's data."""
+    """No colour and mean colour (deepcolor.train.baselines) on the shipped run's data."""
     shipped = [run for run in config.runs if run.name == RUN]
-    return leaderboard.baseline_rows(dataclasses.replace(config, runs=shipped))
+    return baselines.rows(dataclasses.replace(config, runs=shipped))
 
 
 def checkpoint_of(results_dir: str) -> str:
-    """The kept weights of the shipped run, from its results folder's config.json."""
-    import json
-
+    """The kept weights of the shipped run (SHIPPED_SEED), from its results folder's
+    config.json: the run folder and checkpoint names are deepcolor.train.rundirs'."""
     with open(os.path.join(results_dir, "config.json")) as f:
         saved = json.load(f)
-    run_root = saved["run_folder"]
-    index = [run["name"] for run in saved["config"]["runs"]].index(RUN)
-    several = len(saved["config"].get("seeds") or [0]) > 1
-    folder = f"{index:02d}-*-seed{SHIPPED_SEED}" if several else f"{index:02d}-*"
-    for name in ("best.weights.h5", "checkpoint.weights.h5"):
-        found = sorted(glob.glob(os.path.join(run_root, folder, name)))
-        if found:
-            return found[0]
-    raise UsageError(f"no checkpoint of {results_dir} under {run_root}")
+    runs, config = saved["config"]["runs"], saved["config"]
+    index = [run["name"] for run in runs].index(RUN)
+    seeds = config.get("seeds") or [config["seed"]]
+    folder = rundirs.run_folder(saved["run_folder"], index, RUN, SHIPPED_SEED, len(seeds) > 1)
+    kept = rundirs.kept_checkpoint(folder, runs[index]["checkpoint"])
+    if not os.path.exists(kept):
+        raise UsageError(f"no checkpoint of {results_dir}: {kept} is missing")
+    return kept
 
 
-def ship(results_dir: str, results_root: str = "results", config=None) -> str:
-    """Write deepcolor/assets/ (decoder weights + manifest) from a finished default run."""
+def ship(results_dir: str, config=None) -> str:
+    """Write deepcolor/assets/ (decoder weights + manifest) from a finished default run:
+    the Experiment's `ship_weights` step, and `--export-shipped`."""
     from deepcolor.serving import pretrained
 
     if config is not None and config.preset != "default":
@@ -137,8 +138,7 @@ def ship(results_dir: str, results_root: str = "results", config=None) -> str:
 
 EXPERIMENT = Experiment("pretrained_colorizer", "experiments.pretrained_colorizer",
                         __doc__.split("\n\n")[0], PRESETS, get_config,
-                        baseline_rows=baseline_rows,
-                        summary=lambda out, root, config: ship(out, root, config))
+                        baseline_rows=baseline_rows, ship_weights=ship)
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--export-shipped"]:

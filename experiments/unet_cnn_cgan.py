@@ -21,7 +21,7 @@ Presets:
   VGG16 file) and runs at 32x32 instead of 224x224. No stand-in for dataset 2 exists
   offline, so its claims are listed as not testable here. 12.5 to 21 minutes for the
   three seeds on this project's shared 2-core CPU (measured, as other jobs' load varied).
-* ``paper``: report 002 as written: 224x224 (see deepcolor/models/unet_cnn_cgan.py),
+* ``paper``: report 002 as written: 224x224 (see deepcolor/models/families/unet_cnn_cgan.py),
   ImageNet VGG16; dataset 1 (5000 training and about 700 test images, unnamed in the
   report; Kaggle's image-colorization set) in ``$DEEPCOLOR_DATA/report002-dataset1/``
   as it ships (train_color/, test_color/; the *_black/ gray copies are never targets;
@@ -61,7 +61,7 @@ PRESETS = {
              "(needs the data and VGG16 weights; about a day on one GPU)",
 }
 ROLES = ("U-Net", "Koalarization", "cGAN scratch", "cGAN pretrained")
-ALL_WHITE = 0.9  # "completely white": at least 90% of predicted pixels white (loop.WHITE)
+ALL_WHITE = 0.9  # "completely white": at least 90% of predicted pixels white (metric_table.WHITE)
 
 
 NO_NCD = ("needs dataset 2, the Natural-Color Dataset (723 images; not available offline); "

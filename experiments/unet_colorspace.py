@@ -6,7 +6,7 @@
 
 Report 000 (Zhuang, Zhou, Chen, Toronto) trains two adapted UNets (section 4: "simple" =
 max-pool down / upsample up, "complex" = stride-2 conv down / transposed conv up;
-`deepcolor/models/unet_colorspace.py`) with an RGB output (3 channels, tanh, targets in
+`deepcolor/models/families/unet_colorspace.py`) with an RGB output (3 channels, tanh, targets in
 [-1, 1]) or a YUV output (UV, 2 channels, targets in YUV's own ranges U +-0.436,
 V +-0.615), each with MSE and with L1 loss, Adam, on CIFAR-10 split 40,000 / 10,000 /
 10,000 (section 2). It printed loss plots only (figures 3-4), no numbers, so our table

@@ -153,3 +153,22 @@ def test_the_gray_psnr_check_measures_chroma_only():
     expected = -10 * np.log10(np.mean(np.array([0.0701, -0.0299, -0.0299]) ** 2))
     np.testing.assert_allclose(gray_psnr(np.concatenate([gray, colour])), [100.0, expected],
                                rtol=1e-3)
+
+
+MAX_FUNCTION_LINES, MAX_MODULE_LINES = 60, 300
+
+
+def test_no_function_or_module_is_too_long():
+    """The project's standard: no function over 60 lines, no module over 300."""
+    offenders = []
+    for path in _modules():
+        text = path.read_text()
+        if len(text.splitlines()) > MAX_MODULE_LINES:
+            offenders.append(f"{_module_name(path)}: {len(text.splitlines())} lines")
+        for node in ast.walk(ast.parse(text, str(path))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    offenders.append(f"{_module_name(path)}.{node.name} "
+                                     f"(line {node.lineno}): {length} lines")
+    assert not offenders, "\n".join(offenders)

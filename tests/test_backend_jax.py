@@ -4,8 +4,9 @@ GPU machines have JAX and no TensorFlow (issue 11). This reruns the backend-neut
 test files (colour spaces, metrics, the numpy data path, the experiment configs) in a
 subprocess with KERAS_BACKEND=jax and a stub `tensorflow` package first on PYTHONPATH
 whose import raises ImportError, so any TensorFlow use left in those modules fails
-there; and trains a tiny experiment end to end that way. Skipped when jax is not
-installed.
+there; and trains a tiny experiment end to end that way. The registry's model checks
+run there too, at their cheapest: every registered model built once at the smallest
+size. Skipped when jax is not installed.
 """
 import importlib.util
 import os
@@ -16,6 +17,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# The registry checks that share one small build per model (tests/test_models_registry.py):
+# about 1.5 CPU-minutes under JAX; the report-size, round-trip, mixed-precision and
+# training checks stay on the TensorFlow run of the suite.
+REGISTRY_CHECKS = "every_family or output_shape_and_range or keras_layers_only"
 BACKEND_NEUTRAL_TESTS = ["tests/test_colorspaces.py", "tests/test_metrics.py",
                          "tests/test_data_pipelines_arrays.py", "tests/test_experiment_configs.py"]
 needs_jax = pytest.mark.skipif(importlib.util.find_spec("jax") is None,
@@ -124,3 +129,16 @@ def test_an_experiment_module_runs_under_jax_without_tensorflow(tmp_path):
         assert (out / name).is_file(), name
     table = (out / "table.md").read_text()
     assert "Keras backend jax" in table and "baseline: no colour" in table
+
+
+@needs_jax
+def test_every_registered_model_builds_and_runs_under_jax_without_tensorflow(tmp_path):
+    """Issue 20: the registry's model checks under JAX: each model built at the smallest
+    size, its output shape and range on a forward pass, Keras layers only."""
+    from deepcolor import models
+
+    result = _run_under_jax(tmp_path, "-m", "pytest", "tests/test_models_registry.py", "-q",
+                            "-rs", "-p", "no:cacheprovider", "-k", REGISTRY_CHECKS)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    summary = result.stdout.strip().splitlines()[-1]
+    assert f"{2 * len(models.names()) + 1} passed" in summary and "skipped" not in summary

@@ -98,12 +98,12 @@ def test_the_runner_check_goes_into_the_config_and_stops_a_leak(tmp_path, monkey
 
 
 def test_every_paper_preset_reads_a_published_layout():
-    from experiments import deepcolor, dilated_unet, koalarization, unet_cnn_cgan
+    from experiments import deepcolor003, dilated_unet, koalarization, unet_cnn_cgan
 
     kinds = {module.__name__: {run.data.source.partition(":")[0]
                                for run in module.EXPERIMENT.config("paper").runs}
-             for module in (deepcolor, dilated_unet, koalarization, unet_cnn_cgan)}
-    assert kinds == {"experiments.deepcolor": {"deepcolor003"},
+             for module in (deepcolor003, dilated_unet, koalarization, unet_cnn_cgan)}
+    assert kinds == {"experiments.deepcolor003": {"deepcolor003"},
                      "experiments.dilated_unet": {"mirflickr25k"},
                      "experiments.koalarization": {"fruits360", "landscapes", "animals"},
                      "experiments.unet_cnn_cgan": {"kaggle-colorization", "ncd"}}

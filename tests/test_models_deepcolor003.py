@@ -1,4 +1,4 @@
-"""Report 003's U-Net, DenseNet121 and MobileNet models (deepcolor/models/deepcolor003.py).
+"""Report 003's U-Net, DenseNet121 and MobileNet models (deepcolor/models/families/deepcolor003.py).
 
 The pretrained encoders are built with weights=None: the tests never download.
 """
@@ -8,7 +8,8 @@ import pytest
 from keras import layers
 
 from deepcolor import models
-from deepcolor.models import backbone, deepcolor003
+from deepcolor.errors import BackboneUnavailable
+from deepcolor.models.families import deepcolor003
 from tests import model_checks as mc
 
 NAMES = ["unet003", "densenet003", "mobilenet003"]
@@ -90,7 +91,7 @@ def test_offline_imagenet_is_one_line_naming_alternatives(application, monkeypat
 
     monkeypatch.setattr(keras.applications, application, no_internet)
     name = {"DenseNet121": "densenet003", "MobileNet": "mobilenet003"}[application]
-    with pytest.raises(backbone.BackboneUnavailable) as err:
+    with pytest.raises(BackboneUnavailable) as err:
         models.build(name)  # the report's default: weights="imagenet"
     message = str(err.value)
     assert "\n" not in message and "weights=None" in message and "weights=PATH" in message

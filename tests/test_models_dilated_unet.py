@@ -1,9 +1,9 @@
-"""Report 004's three U-Net-like models (deepcolor/models/dilated_unet.py)."""
+"""Report 004's three U-Net-like models (deepcolor/models/families/dilated_unet.py)."""
 import pytest
 from keras import layers
 
 from deepcolor import models
-from deepcolor.models import dilated_unet
+from deepcolor.models.families import dilated_unet
 
 NAMES = ["unet004_model1", "unet004_model2", "unet004_model3"]
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from deepcolor.errors import BackboneUnavailable
 from deepcolor.models import backbone, build, get
 
 
@@ -67,7 +68,7 @@ def test_imagenet_offline_gives_one_line_error(monkeypatch):
 
     monkeypatch.setattr("keras.src.utils.file_utils.get_file", no_network)
     monkeypatch.setattr("keras.utils.get_file", no_network)
-    with pytest.raises(backbone.BackboneUnavailable) as err:
+    with pytest.raises(BackboneUnavailable) as err:
         backbone.build_embedder(32, arch="vgg16", weights="imagenet", embedding="logits")
     assert "\n" not in str(err.value) and "--backbone-weights" in str(err.value)
 

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from deepcolor import models
+from deepcolor.models import families
 from tests import model_checks as mc
 
 NAMES = models.names()
@@ -40,15 +41,19 @@ def has_backbone(model: keras.Model) -> bool:
 
 
 def test_every_family_module_is_imported():
-    """A family file in deepcolor/models/ that registers models must be in FAMILIES,
-    or importing deepcolor.models would silently leave its models out."""
-    package = Path(models.__file__).parent
+    """A family file in deepcolor/models/families/ that registers models must be in
+    FAMILIES, or importing deepcolor.models would silently leave its models out; no
+    support module one folder up registers a model."""
+    package = Path(families.__file__).parent
     registering = {info.name for info in pkgutil.iter_modules([str(package)])
                    if re.search(r"^@register\(", (package / f"{info.name}.py").read_text(),
                                 re.MULTILINE)}
-    assert registering == {m.__name__.rsplit(".", 1)[1] for m in models.FAMILIES}
+    assert registering == {m.__name__.rsplit(".", 1)[1] for m in families.FAMILIES}
     builder_modules = {models.get(name).build.__module__ for name in NAMES}
-    assert builder_modules == {m.__name__ for m in models.FAMILIES}
+    assert builder_modules == {m.__name__ for m in families.FAMILIES}
+    support = Path(models.__file__).parent
+    assert not [p.name for p in support.glob("*.py")
+                if re.search(r"^@register\(", p.read_text(), re.MULTILINE)]
 
 
 @pytest.mark.parametrize("name", NAMES)

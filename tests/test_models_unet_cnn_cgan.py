@@ -1,12 +1,14 @@
 """Report 002's Koalarization adaptation, U-Net and cGAN discriminator
-(deepcolor/models/unet_cnn_cgan.py)."""
+(deepcolor/models/families/unet_cnn_cgan.py)."""
 import keras
 import numpy as np
 import pytest
 from keras import layers
 
 from deepcolor import models
-from deepcolor.models import backbone, unet_cnn_cgan as m002
+from deepcolor.errors import BackboneUnavailable
+from deepcolor.models import backbone
+from deepcolor.models.families import unet_cnn_cgan as m002
 from tests import model_checks as mc
 
 
@@ -91,7 +93,7 @@ def test_offline_imagenet_is_one_line_naming_alternatives(monkeypatch):
                         "[Errno -2] Name or service not known")
 
     monkeypatch.setitem(backbone._ARCHS, "vgg16", (no_internet, 224))
-    with pytest.raises(backbone.BackboneUnavailable) as err:
+    with pytest.raises(BackboneUnavailable) as err:
         m002.build_vgg16_embedder(weights="imagenet")
     message = str(err.value)
     assert "\n" not in message and "none" in message and "PATH" in message

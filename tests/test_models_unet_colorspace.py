@@ -1,9 +1,9 @@
-"""Report 000's simple and complex UNets, RGB and YUV (deepcolor/models/unet_colorspace.py)."""
+"""Report 000's simple and complex UNets, RGB and YUV (deepcolor/models/families/unet_colorspace.py)."""
 import pytest
 from keras import layers
 
 from deepcolor import models
-from deepcolor.models import unet_colorspace
+from deepcolor.models.families import unet_colorspace
 
 NAMES = ["unet000_simple_rgb", "unet000_simple_yuv", "unet000_complex_rgb", "unet000_complex_yuv"]
 

@@ -84,10 +84,17 @@ def test_colorize_image_bad_input_is_one_line(shipped_model, bad):
     assert "\n" not in str(err.value)
 
 
-def test_smoke_preset_runs_and_exports(tmp_path):
+def test_shipping_is_the_experiments_named_step_not_a_summary_hook():
+    assert experiment.EXPERIMENT.ship_weights is experiment.ship
+    assert experiment.EXPERIMENT.summary is None
+
+
+def test_smoke_preset_runs_and_exports(tmp_path, capsys):
     argv = ["--preset", "smoke", "--results-dir", str(tmp_path / "results"),
             "--runs-dir", str(tmp_path / "runs")]
     assert runner.main(experiment.EXPERIMENT, argv) == 0
+    # The runner ran the ship step after the results; a smoke run ships nothing.
+    assert "shipped: (only the default preset is shipped)" in capsys.readouterr().out
     out = tmp_path / "results" / "pretrained_colorizer" / "smoke"
     rows = (out / "table.csv").read_text()
     assert experiment.RUN in rows and experiment.NO_COLOUR in rows and "mean ab" in rows

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deepcolor.errors import printable
+from deepcolor.errors import BackboneUnavailable, printable
 
 IMAGE_SIZE = 224
 CLASS_NAMES = Path(__file__).resolve().parents[1] / "assets" / "imagenet_classes.txt"
@@ -109,7 +109,6 @@ def run(argv) -> int:
     from deepcolor.serving.quiet import import_tensorflow
 
     import_tensorflow()  # Keras on TensorFlow: without its C++ start-up lines
-    from deepcolor.models.backbone import BackboneUnavailable
     try:
         images = [load_rgb(path) for path in args.classify]  # fail before building the net
         results = classify(images, top=args.top, weights=args.weights)

@@ -3,7 +3,7 @@
     deepcolor data check --preset koalarization:paper --dataset Fruits ~/data/fruits-360
     deepcolor data check --preset dilated_unet:paper          # the preset's own paths
     deepcolor data check --source landscapes:~/data/landscapes
-    deepcolor data check --preset deepcolor:paper PATH --json # the check as JSON
+    deepcolor data check --preset deepcolor003:paper PATH --json # the check as JSON
 
 Prints, per source: images per split, what was left out and why, files or exact
 contents found in two splits (SHA-1 of the bytes) and the images' resolution.

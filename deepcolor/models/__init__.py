@@ -1,14 +1,15 @@
 """Keras functional models of every report, found by name in the registry.
 
-Importing this package imports every family module so that all models register.
+    registry.py           find a model by name; @register on a builder
+    layers.py             the blocks the families share (conv + BN + act, gray input, output)
+    backbone.py           frozen pretrained backbones that embed a gray image
+    efficientnet_lite.py  EfficientNet-Lite0 and its offline ImageNet weights
+    torch_legacy.py       reads the PyTorch weights file without torch
+    families/             one module per model family; each registers its models
+
+Importing this package imports every family (deepcolor.models.families) so that all
+models register.
 """
 from deepcolor.models.registry import ModelSpec, build, get, names, register  # noqa: F401
 
-# Every family module (one file per report's family; each registers its models on
-# import). A NEW FAMILY FILE IS ADDED HERE, in both lines; tests/test_models_registry.py
-# fails if a file in deepcolor/models/ that registers models is missing from FAMILIES.
-from deepcolor.models import (deepcolor003, dilated_unet, koalarization,  # noqa: E402
-                              pretrained_colorizer, unet_cnn_cgan, unet_colorspace)
-
-FAMILIES = (koalarization, unet_colorspace, unet_cnn_cgan, deepcolor003, dilated_unet,
-            pretrained_colorizer)
+import deepcolor.models.families  # noqa: E402,F401  (registers every model)

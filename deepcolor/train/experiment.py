@@ -4,7 +4,8 @@ One object, declared at the bottom of each experiment module, says everything th
 runner needs: the presets and what each costs, how a preset becomes an
 `ExperimentConfig` (runs, table notes, the report's claims), and the few optional
 steps some reports add (baseline rows computed without training, observations
-beyond the claims, a summary file). Nothing is probed with `hasattr`.
+beyond the claims, a summary file, shipping weights into the package). Nothing is
+probed with `hasattr`.
 """
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ class Experiment:
     plus metric names; a row's "run" can be named in a claim).
     `observations(results, config)`: lines for the table beyond the claims' verdicts.
     `summary(out_dir, results_root, config)`: writes an extra file, returns its path.
+    `ship_weights(out_dir, config)`: the step after the results that writes a trained
+    model into the package (deepcolor/assets/, the shipped colorizer); returns what it
+    wrote. Only experiments/pretrained_colorizer.py has one.
     """
 
     name: str
@@ -33,6 +37,7 @@ class Experiment:
     baseline_rows: Optional[Callable[[ExperimentConfig], List[dict]]] = None
     observations: Optional[Callable[[list, ExperimentConfig], List[str]]] = None
     summary: Optional[Callable[[str, str, ExperimentConfig], str]] = None
+    ship_weights: Optional[Callable[[str, ExperimentConfig], str]] = None
 
     def config(self, preset: str) -> ExperimentConfig:
         if preset not in self.presets:

@@ -1,4 +1,5 @@
-"""Train and evaluate one RunConfig: data -> (embeddings) -> model.fit -> metrics -> export.
+"""Train and evaluate one RunConfig in five steps: prepare (data, embeddings, resume) ->
+build -> fit -> score -> export; `train_run` calls them in turn.
 
 Everything a run writes to disk goes under its run folder (git-ignored): Keras
 backups for resuming, the history CSV, TensorBoard logs, cached embeddings and
@@ -15,7 +16,6 @@ from typing import Dict, Optional
 import keras
 import numpy as np
 
-from deepcolor import metrics as metrics_lib
 from deepcolor.colorspaces import ColorSpace, get_colorspace
 from deepcolor.errors import UsageError
 from deepcolor.models import backbone as backbone_lib
@@ -25,14 +25,14 @@ from deepcolor.train import callbacks as callbacks_lib
 from deepcolor.train import data as data_lib
 from deepcolor.train import losses
 from deepcolor.train import multihost
+from deepcolor.train import rundirs
+from deepcolor.train import scoring
 from deepcolor.train.config import RunConfig, colorspace_of
 
 SPLITS = data_lib.SPLITS
 TRAINERS = ("supervised", "cgan")
 # "best": lowest validation loss; "best_train": lowest training loss (report 004, section V).
 CHECKPOINTS = ("last", "best", "best_train")
-GRID_IMAGES = 8
-WHITE = 0.9  # an RGB pixel with every channel at least this is "white" (report 002, 4.1)
 
 
 @dataclasses.dataclass
@@ -89,94 +89,122 @@ def build_model(run: RunConfig, spec, strategy, jit_compile: bool,
     return model
 
 
-def _read_history(path: str) -> Dict[str, list]:
-    """The CSVLogger history, one row per epoch (a resumed epoch logged twice keeps its last row)."""
-    import pandas as pd
+@dataclasses.dataclass
+class _Prepared:
+    """What `prepare` hands the later steps: the run's data, batches and where it resumes."""
 
-    if not os.path.exists(path):
-        return {}
-    frame = pd.read_csv(path).drop_duplicates("epoch", keep="last").sort_values("epoch")
-    return {k: frame[k].to_numpy() for k in frame.columns}
-
-
-def _predict(model, dataset):
-    """Model outputs for a dataset of (inputs, target), with inputs and targets kept."""
-    xs, ys, preds = [], [], []
-    for inputs, target in dataset:
-        gray = inputs[0] if isinstance(inputs, tuple) else inputs
-        preds.append(np.asarray(model(inputs, training=False), dtype="float32"))
-        xs.append(np.asarray(gray))
-        ys.append(np.asarray(target))
-    return np.concatenate(xs), np.concatenate(ys), np.concatenate(preds)
+    spec: object
+    colorspace: ColorSpace
+    reports: dict
+    datasets: dict
+    embedder: object
+    extras: dict
+    restore: callbacks_lib.RestorePoint
+    first_epoch: int
 
 
-def evaluate(model, dataset, colorspace: ColorSpace) -> tuple:
-    """Report-style MSE in the target space plus RGB metrics, on every image of `dataset`."""
-    gray, target, pred = _predict(model, dataset)
-    true_rgb = np.asarray(colorspace.decode(gray, target))
-    pred_rgb = np.asarray(colorspace.decode(gray, pred))
-    results = {"mse": float(np.mean((pred - target) ** 2)),
-               "l1": float(np.mean(np.abs(pred - target)))}
-    results.update(metrics_lib.evaluate(true_rgb, pred_rgb))
-    results["white_fraction"] = float(np.mean(np.all(pred_rgb >= WHITE, axis=-1)))
-    samples = {"gray": (gray[:GRID_IMAGES] - colorspace.input_range[0])
-               / (colorspace.input_range[1] - colorspace.input_range[0]),
-               "truth": true_rgb[:GRID_IMAGES], "prediction": pred_rgb[:GRID_IMAGES]}
-    return results, samples
-
-
-def _resume(run: RunConfig, run_dir: str, backup_dir: str, writer: bool, log) -> tuple:
+def _resume(run: RunConfig, run_dir: str, writer: bool, log) -> tuple:
     """Where training resumes: the backup to restore and the epochs already done.
     Every process resumes where process 0's backup says (the others have no files)."""
-    restore = (callbacks_lib.restore_point(backup_dir) if writer
+    restore = (callbacks_lib.restore_point(rundirs.backup_dir(run_dir)) if writer
                else callbacks_lib.RestorePoint())
     if restore.notice:
         log(f"  {restore.notice}")
     first_epoch = multihost.agree(restore.epoch)
     if writer:
         callbacks_lib.remove_stale_partials(run_dir)
-        callbacks_lib.truncate_history(os.path.join(run_dir, "history.csv"), first_epoch)
+        callbacks_lib.truncate_history(rundirs.history_path(run_dir), first_epoch)
     if first_epoch:
         log(f"  resuming after epoch {first_epoch} of {run.epochs}")
     return restore, first_epoch
 
 
-def _fit(run: RunConfig, model, datasets: dict, reports: dict, callbacks: list, strategy,
-         history_path: str, last: str):
-    """model.fit over the epochs still to train; a non-finite loss stops the run with the
-    last finite checkpoint named."""
+def prepare(run: RunConfig, run_dir: str, seed: int, writer: bool, log) -> _Prepared:
+    """Step 1: the run folder, the seed, the three splits (and their embeddings), the
+    point to resume from, and the encoded batches from there on."""
+    if writer:  # under multihost only process 0 writes files
+        os.makedirs(run_dir, exist_ok=True)
+    keras.utils.set_random_seed(seed)
+    spec = registry.get(run.model)
+    colorspace = get_colorspace(colorspace_of(run))
+    splits, reports = data_lib.load_run_data(run, run_dir, seed, writer, log)
+    embedder, extras = data_lib.run_embeddings(run, spec, splits, colorspace, run_dir, writer,
+                                               log)
+    restore, first_epoch = _resume(run, run_dir, writer, log)
+    datasets = data_lib.batches(splits, colorspace, run.batch_size, seed, extras,
+                                epochs=run.epochs, first_epoch=first_epoch,
+                                augment_size=run.data.image_size if run.data.augment else 0,
+                                shard=multihost.shard())
+    return _Prepared(spec, colorspace, reports, datasets, embedder, extras, restore, first_epoch)
+
+
+def build(run: RunConfig, prepared: _Prepared, strategy, jit_compile: bool,
+          init_weights: Optional[str], log) -> tuple:
+    """Step 2: (the model to fit, the network evaluated and exported: a cGAN's generator),
+    started from `init_weights` if given."""
+    train_extra = prepared.extras["train"]
+    width = int(train_extra.shape[-1]) if train_extra is not None else None
+    model = build_model(run, prepared.spec, strategy, jit_compile, embedding_dim=width)
+    net = model.generator if run.trainer == "cgan" else model
+    if init_weights:
+        multihost.load_from_writer(net, init_weights)
+        log(f"  initialised {net.name} from {init_weights}")
+    return model, net
+
+
+def _monitor(run: RunConfig) -> str:
+    return "loss" if run.checkpoint == "best_train" else "val_loss"
+
+
+def fit(run: RunConfig, run_dir: str, prepared: _Prepared, model, net, strategy,
+        writer: bool, log):
+    """Step 3: model.fit over the epochs still to train, saving checkpoints and backups;
+    a non-finite loss stops the run with the last finite checkpoint named. Under
+    multihost, process 0 then takes the model for itself (it alone scores and exports)."""
+    last, best = rundirs.checkpoints(run_dir)
+    history_path = rundirs.history_path(run_dir)
+    callbacks = callbacks_lib.training_callbacks(
+        run_dir, rundirs.backup_dir(run_dir), history_path, last, best, net, _monitor(run),
+        writer=writer, restore=prepared.restore)
+    if multihost.active():
+        callbacks = multihost.take_over_restore(callbacks, prepared.first_epoch)
     with strategy.scope() if multihost.active() else contextlib.nullcontext():
-        fit = model.fit(datasets["train"], validation_data=datasets["validation"],
-                        epochs=run.epochs, callbacks=callbacks, verbose=2,
-                        steps_per_epoch=data_pipelines.steps_per_epoch(
-                            reports["train"]["num_images"], run.batch_size),
-                        shuffle=False)  # the stream is shuffled
-    if any(not np.all(np.isfinite(v)) for v in fit.history.values()):
+        fitted = model.fit(prepared.datasets["train"],
+                           validation_data=prepared.datasets["validation"],
+                           epochs=run.epochs, callbacks=callbacks, verbose=2,
+                           steps_per_epoch=data_pipelines.steps_per_epoch(
+                               prepared.reports["train"]["num_images"], run.batch_size),
+                           shuffle=False)  # the stream is shuffled
+    if any(not np.all(np.isfinite(v)) for v in fitted.history.values()):
         saved = callbacks_lib.last_finite_epoch(history_path)
         where = (f"the last finite checkpoint (epoch {saved}) is {last}" if saved else
                  "no epoch finished with finite weights")
         raise FloatingPointError(f"run {run.name!r} stopped: loss became NaN or infinite; {where}")
-    return fit
+    if multihost.active():
+        log(f"  {multihost.describe()}: loss per epoch "
+            f"{[float(v) for v in fitted.history['loss']]}")
+        if writer:
+            multihost.make_local(model)  # evaluate without the others
+    return fitted
 
 
-def _score(run: RunConfig, model, net, test, colorspace, history: dict, history_path: str,
-           monitor: str) -> tuple:
-    """Test metrics of the run's kept checkpoint (and the other's, as "<metric>@..."),
-    the final and lowest losses, and the report's test loss."""
-    run_dir = os.path.dirname(history_path)
-    last, best = (os.path.join(run_dir, f) for f in ("checkpoint.weights.h5", "best.weights.h5"))
-    # The run's checkpoint (`run.checkpoint`: the last epoch, or the one best on
-    # validation) is scored and exported; the other is scored too, as "<metric>@last"
-    # or "<metric>@best", on the same test images.
+def score(run: RunConfig, run_dir: str, model, net, test, colorspace) -> tuple:
+    """Step 4: (test metrics, sample images, history) of the run's kept checkpoint
+    (`run.checkpoint`: the last epoch, or the one best on validation). The other
+    checkpoint is scored too, as "<metric>@last" or "<metric>@best", on the same test
+    images; then the final and lowest losses and the report's test loss are added."""
+    history_path = rundirs.history_path(run_dir)
+    history = scoring.read_history(history_path)
+    last, best = rundirs.checkpoints(run_dir)
     use_best = run.checkpoint != "last" and os.path.exists(best)
     if use_best:
         net.load_weights(best)
-    results, samples = evaluate(net, test, colorspace)
+    results, samples = scoring.evaluate(net, test, colorspace)
     if os.path.exists(best):
         net.load_weights(last if use_best else best)
-        other, _ = evaluate(net, test, colorspace)
+        other, _ = scoring.evaluate(net, test, colorspace)
         results.update({f"{k}@{'last' if use_best else 'best'}": v for k, v in other.items()})
-        results["best_epoch"] = callbacks_lib.best_epoch(history_path, monitor)
+        results["best_epoch"] = callbacks_lib.best_epoch(history_path, _monitor(run))
         net.load_weights(best if use_best else last)
     for key in ("loss", "val_loss"):
         if key in history and len(history[key]):
@@ -187,69 +215,34 @@ def _score(run: RunConfig, model, net, test, colorspace, history: dict, history_
                                                     return_dict=True)["loss"])
     else:
         results["test_loss"] = results["l1" if run.loss in ("l1", "mae") else "mse"]
-    return results, samples
+    return results, samples, history
 
 
 def train_run(run: RunConfig, run_dir: str, *, seed: int = 0, strategy=None,
               jit_compile: bool = False, export: bool = True, log=print,
               init_weights: Optional[str] = None,
               provenance: Optional[dict] = None) -> RunResult:
-    """Train `run` in `run_dir` (resuming if it was interrupted), evaluate it on the test split.
+    """Train `run` in `run_dir` (resuming if it was interrupted), evaluate it on the test
+    split, export it: prepare, build, fit, score, export.
 
     `init_weights`: a weights file (an earlier run's checkpoint, see `run.init_from`)
     loaded into the model before training; for a cGAN, into its generator.
     """
     from deepcolor.train import runtime
 
-    writer = multihost.is_writer()  # under multihost only process 0 writes files
-    if writer:
-        os.makedirs(run_dir, exist_ok=True)
+    writer = multihost.is_writer()
     strategy = strategy or runtime.make_strategy("default")
-    keras.utils.set_random_seed(seed)
-    spec = registry.get(run.model)
-    colorspace = get_colorspace(colorspace_of(run))
-
-    splits, reports = data_lib.load_run_data(run, run_dir, seed, writer, log)
-    embedder, extras = data_lib.run_embeddings(run, spec, splits, colorspace, run_dir, writer,
-                                               log)
-
-    backup_dir = os.path.join(run_dir, "backup")
-    restore, first_epoch = _resume(run, run_dir, backup_dir, writer, log)
-    datasets = data_lib.batches(splits, colorspace, run.batch_size, seed, extras,
-                                epochs=run.epochs, first_epoch=first_epoch,
-                                augment_size=run.data.image_size if run.data.augment else 0,
-                                shard=multihost.shard())
-
-    width = int(extras["train"].shape[-1]) if extras["train"] is not None else None
-    model = build_model(run, spec, strategy, jit_compile, embedding_dim=width)
-    net = model.generator if run.trainer == "cgan" else model  # what is evaluated and exported
-    if init_weights:
-        multihost.load_from_writer(net, init_weights)
-        log(f"  initialised {net.name} from {init_weights}")
-    history_path = os.path.join(run_dir, "history.csv")
-    last, best = (os.path.join(run_dir, f) for f in ("checkpoint.weights.h5", "best.weights.h5"))
-    monitor = "loss" if run.checkpoint == "best_train" else "val_loss"
-    callbacks = callbacks_lib.training_callbacks(run_dir, backup_dir, history_path, last, best,
-                                                 net, monitor, writer=writer, restore=restore)
-    if multihost.active():
-        callbacks = multihost.take_over_restore(callbacks, first_epoch)
-    fit = _fit(run, model, datasets, reports, callbacks, strategy, history_path, last)
-    if multihost.active():
-        log(f"  {multihost.describe()}: loss per epoch {[float(v) for v in fit.history['loss']]}")
-        if not writer:  # process 0 evaluates and exports, from its own files
-            return RunResult(run.name, {}, dict(fit.history), run_dir, None, reports, {})
-        multihost.make_local(model)  # evaluate without the others
-
-    history = _read_history(history_path)
-    results, samples = _score(run, model, net, datasets["test"], colorspace, history,
-                              history_path, monitor)
-
-    export_dir = None
-    if export:
-        export_dir = _export(net, embedder, colorspace, run, run_dir, log=log,
-                             provenance=provenance)
+    prepared = prepare(run, run_dir, seed, writer, log)
+    model, net = build(run, prepared, strategy, jit_compile, init_weights, log)
+    fitted = fit(run, run_dir, prepared, model, net, strategy, writer, log)
+    if not writer:  # process 0 evaluates and exports, from its own files
+        return RunResult(run.name, {}, dict(fitted.history), run_dir, None, prepared.reports, {})
+    results, samples, history = score(run, run_dir, model, net, prepared.datasets["test"],
+                                      prepared.colorspace)
+    export_dir = (_export(net, prepared.embedder, prepared.colorspace, run, run_dir, log=log,
+                          provenance=provenance) if export else None)
     return RunResult(run.name, results, {k: np.asarray(v).tolist() for k, v in history.items()},
-                     run_dir, export_dir, reports, samples)
+                     run_dir, export_dir, prepared.reports, samples)
 
 
 def _export(model, embedder, colorspace, run: RunConfig, run_dir: str, log=print,

@@ -14,9 +14,6 @@ from deepcolor.train import claims as claims_lib
 from deepcolor.train import deciding, figures, metric_table, stats
 from deepcolor.train.config import ExperimentConfig
 
-METRIC_COLUMNS = ["final_loss", "final_val_loss", "test_loss", "mse", "psnr", "ssim",
-                  "ciede2000", "colorfulness", "colorfulness_gap"]
-INTERVAL_METRICS = ("mse", "psnr", "ciede2000")  # 95% intervals: log scale for mse, ciede2000
 REPORTS = ("000", "001", "002", "003", "004", "koalarization")  # experiments that reproduce a report (others are "beyond the reports")
 
 
@@ -60,21 +57,23 @@ def interval_cells(per_metric: Dict[str, list]) -> Dict[str, str]:
         values = [v for v in values if v is not None and v == v]
         if len(values) > 1:
             _, low, high = stats.mean_interval(values, log=metric_table.lookup(metric).positive)
-            cells[f"{metric} 95% CI"] = f"[{low:.4g}, {high:.4g}]"
+            cells[f"{metric_table.column(metric)} 95% CI"] = f"[{low:.4g}, {high:.4g}]"
     return cells
 
 
 def table_rows(config: ExperimentConfig, results: Dict[str, list]) -> Tuple[List[Dict], List[str]]:
     """One row per run (means over seeds): the report's numbers beside ours, then the
-    shared metrics; with several seeds, 95% intervals of the main metrics."""
+    metric table's columns; with several seeds, 95% intervals where the table asks."""
     paper_keys = list(dict.fromkeys(k for run in config.runs for k in run.paper))
     seeds = config.all_seeds()
+    shown = [m for m in metric_table.table_metrics() if m not in paper_keys]
+    intervals = metric_table.interval_metrics()
     columns = ["run", "model", "data", "train images", "epochs"] + (["seeds"] if len(seeds) > 1 else [])
     for key in paper_keys:
         columns += [f"{key} (report)", f"{key} (ours)"]
-    columns += [c for c in METRIC_COLUMNS if c not in paper_keys]
+    columns += [metric_table.column(m) for m in shown]
     if len(seeds) > 1:
-        columns += [f"{m} 95% CI" for m in INTERVAL_METRICS]
+        columns += [f"{metric_table.column(m)} 95% CI" for m in intervals]
     rows = []
     for run in config.runs:
         per_seed = results.get(run.name, [])
@@ -92,9 +91,9 @@ def table_rows(config: ExperimentConfig, results: Dict[str, list]) -> Tuple[List
         for key in paper_keys:
             row[f"{key} (report)"] = run.paper.get(key)
             row[f"{key} (ours)"] = mean(key)
-        row.update({c: mean(c) for c in METRIC_COLUMNS if c not in paper_keys})
+        row.update({metric_table.column(m): mean(m) for m in shown})
         row.update(interval_cells({m: [r.metrics[m] for r in per_seed if m in r.metrics]
-                                   for m in INTERVAL_METRICS}))
+                                   for m in intervals}))
         rows.append(row)
     return rows, columns
 
@@ -110,14 +109,16 @@ def write(experiment, config: ExperimentConfig, results: Dict[str, list], out_di
     histories = _write_histories(config, results, out_dir)
     rows, columns = table_rows(config, results)
     baselines = experiment.baseline_rows(config) if experiment.baseline_rows else []
-    rows += baselines
+    rows += [{metric_table.column(k) if k in metric_table.METRICS else k: v
+              for k, v in row.items()} for row in baselines]
     write_csv(rows, columns, os.path.join(out_dir, "table.csv"))
     seed_rows, seed_columns = per_seed_rows(config, results, baselines)
     write_csv(seed_rows, seed_columns, os.path.join(out_dir, PER_SEED_CSV))
     verdicts = claims_lib.decide(config.claims, seed_values(seed_rows))
     observations = experiment.observations(results, config) if experiment.observations else []
     lines = _header_lines(config, firsts, run_root, env, policy, command)
-    lines += [markdown_table(rows, columns), "", METRICS_NOTE, ""]
+    lines += [markdown_table(rows, columns), "", METRICS_NOTE + metric_table.note() + ". "
+              + ON_TEST, ""]
     lines += [f"- {n}" for n in config.notes]
     lines += verdict_lines(verdicts)
     if observations:
@@ -131,10 +132,9 @@ def write(experiment, config: ExperimentConfig, results: Dict[str, list], out_di
     return os.path.join(out_dir, "table.md")
 
 
-METRICS_NOTE = ("`mse`/`l1`: in the model's target space (the report's definition, see config); "
-                "PSNR/SSIM on RGB in [0,1]; CIEDE2000 mean per pixel; colorfulness (Hasler & "
-                "Suesstrunk) of the prediction and its gap to the ground truth. All on the test "
-                "split; with several seeds, means over seeds (every seed's in per_seed.csv).")
+METRICS_NOTE = "Columns (deepcolor/train/metric_table.py): "
+ON_TEST = ("All on the test split; with several seeds, means over seeds (every seed's in "
+           "per_seed.csv).")
 
 
 def _write_histories(config: ExperimentConfig, results: Dict[str, list], out_dir: str) -> dict:

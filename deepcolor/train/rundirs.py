@@ -16,6 +16,35 @@ import shutil
 from deepcolor.train.atomic import write_text_atomically
 
 DONE = "COMPLETE"
+# Inside one run's folder (deepcolor/train/loop.py writes them, callbacks.py each epoch):
+LAST_WEIGHTS, BEST_WEIGHTS = "checkpoint.weights.h5", "best.weights.h5"
+HISTORY, BACKUP = "history.csv", "backup"
+
+
+def run_folder(run_root: str, index: int, run_name: str, seed: int, several_seeds: bool) -> str:
+    """One run's folder inside an experiment's run folder: `03-<run name>[-seed<seed>]`."""
+    name = f"{index:02d}-{run_name.replace(' ', '_').replace('/', '-')}"
+    return os.path.join(run_root, f"{name}-seed{seed}" if several_seeds else name)
+
+
+def checkpoints(folder: str) -> tuple:
+    """(the last epoch's weights, the best epoch's weights) of the run in `folder`."""
+    return os.path.join(folder, LAST_WEIGHTS), os.path.join(folder, BEST_WEIGHTS)
+
+
+def kept_checkpoint(folder: str, checkpoint: str) -> str:
+    """The weights a run keeps (`RunConfig.checkpoint`): the best epoch's where it
+    asked for them and they exist, else the last epoch's."""
+    last, best = checkpoints(folder)
+    return best if checkpoint != "last" and os.path.exists(best) else last
+
+
+def history_path(folder: str) -> str:
+    return os.path.join(folder, HISTORY)
+
+
+def backup_dir(folder: str) -> str:
+    return os.path.join(folder, BACKUP)
 
 
 def fresh(path: str) -> str:

@@ -56,11 +56,6 @@ def check_claims(config: ExperimentConfig, experiment: Experiment) -> None:
         raise UsageError(f"preset {config.preset!r}: {first_line(err)}") from None
 
 
-def _folder_name(index: int, run, seed: int, several: bool) -> str:
-    name = f"{index:02d}-{run.name.replace(' ', '_').replace('/', '-')}"
-    return f"{name}-seed{seed}" if several else name
-
-
 def train_all(config: ExperimentConfig, run_root: str, strategy, jit_compile: bool,
               log) -> Dict[str, list]:
     """{run name: [RunResult per seed]}, reusing runs that finished before an interruption."""
@@ -73,7 +68,7 @@ def train_all(config: ExperimentConfig, run_root: str, strategy, jit_compile: bo
     for seed in seeds:
         for index, run in enumerate(config.runs):
             step += 1
-            folder = os.path.join(run_root, _folder_name(index, run, seed, len(seeds) > 1))
+            folder = rundirs.run_folder(run_root, index, run.name, seed, len(seeds) > 1)
             done = os.path.join(folder, "result.json")
             tag = (f"[{step}/{total}] {run.name}" + (f", seed {seed}" if len(seeds) > 1 else "")
                    + clock.note())
@@ -97,9 +92,7 @@ def train_all(config: ExperimentConfig, run_root: str, strategy, jit_compile: bo
             if run.init_from:  # an earlier run's kept weights, same seed (check_init_from)
                 earlier = results[run.init_from][-1]
                 kept = next(r.checkpoint for r in config.runs if r.name == run.init_from)
-                init = os.path.join(earlier.run_dir, "checkpoint.weights.h5")
-                if kept != "last" and os.path.exists(os.path.join(earlier.run_dir, "best.weights.h5")):
-                    init = os.path.join(earlier.run_dir, "best.weights.h5")
+                init = rundirs.kept_checkpoint(earlier.run_dir, kept)
             provenance = {"experiment": config.experiment, "preset": config.preset,
                           "run": run.name, "seed": seed, "stand_in": config.stand_in}
             result = loop.train_run(run, folder, seed=seed, strategy=strategy,
@@ -269,6 +262,8 @@ def _execute(experiment: Experiment, config: ExperimentConfig, args, command: st
     rundirs.publish(staging, out_dir)
     if experiment.summary:  # e.g. the leaderboard's results/leaderboard.md
         log(f"summary: {experiment.summary(out_dir, args.results_dir, config)}")
+    if experiment.ship_weights:  # the shipped colorizer's weights, into deepcolor/assets/
+        log(f"shipped: {experiment.ship_weights(out_dir, config)}")
     rundirs.mark_done(run_root)
     with open(os.path.join(out_dir, "table.md")) as f:
         log("\n" + f.read())

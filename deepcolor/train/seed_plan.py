@@ -34,7 +34,7 @@ from deepcolor.train.deciding import MIN_SEEDS
 
 CPU_BUDGET_MINUTES = 35  # a report's default preset on the 2-core CPU (the main job: ~30)
 PREFERRED_SEEDS = 5
-PLANNED = ("unet_colorspace", "koalarization", "unet_cnn_cgan", "deepcolor", "dilated_unet")
+PLANNED = ("unet_colorspace", "koalarization", "unet_cnn_cgan", "deepcolor003", "dilated_unet")
 PLAN_FILE = Path(__file__).resolve().parents[2] / "results" / "seed_plan.json"
 
 

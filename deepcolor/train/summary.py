@@ -16,7 +16,7 @@ from pathlib import Path
 from deepcolor.tables import markdown_table
 from deepcolor.train.results import REPORTS
 
-ORDER = ("unet_colorspace", "koalarization", "unet_cnn_cgan", "deepcolor", "dilated_unet",
+ORDER = ("unet_colorspace", "koalarization", "unet_cnn_cgan", "deepcolor003", "dilated_unet",
          "pretrained_colorizer", "leaderboard")
 
 

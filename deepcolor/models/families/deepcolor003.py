@@ -22,7 +22,7 @@ from typing import Optional
 import keras
 from keras import layers
 
-from deepcolor.models.backbone import BackboneUnavailable
+from deepcolor.errors import BackboneUnavailable
 from deepcolor.models.layers import KERAS_BN_MOMENTUM, gray_input, output_layer
 from deepcolor.models.registry import register
 

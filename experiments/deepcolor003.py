@@ -1,12 +1,12 @@
 """Report 003 (DeepColor): U-Net, DenseNet121 and MobileNet colorizers, Table 1.
 
-    python -m experiments.deepcolor                  # default preset, offline
-    python -m experiments.deepcolor --preset paper   # report 003's settings and data
+    python -m experiments.deepcolor003                  # default preset, offline
+    python -m experiments.deepcolor003 --preset paper   # report 003's settings and data
 
 Table 1 of the report gives MSE and PSNR per model after 10 and after 30 epochs.
 Each model is trained twice, once per column (the report's ablation trains "on 10
 epochs instead of 30"), and each run carries its Table 1 numbers in `paper`, so the
-table shows them beside ours. Models (deepcolor/models/deepcolor003.py): gray in
+table shows them beside ours. Models (deepcolor/models/families/deepcolor003.py): gray in
 [0, 1] -> RGB in [0, 1] (sigmoid), MSE on RGB, Adam 1e-4 (section II). MSE and PSNR
 here are on RGB in [0, 1], the report's preprocessing; PSNR is per image then
 averaged (the report's 0.006 and 23.8 dB fit a per-image mean, 10 log10(1/0.006) =
@@ -28,7 +28,7 @@ Presets:
   ``$DEEPCOLOR_DATA/deepcolor003/``: ``coco/`` (train2017, val2017), ``places365/``
   (data_256 or train, val_256), ``ade20k/`` (images/training, images/validation; the
   annotation PNGs are left out); test = validation, as the report scores on its
-  validation images. ``deepcolor data check --preset deepcolor:paper PATH`` shows the
+  validation images. ``deepcolor data check --preset deepcolor003:paper PATH`` shows the
   split before training. ``$DEEPCOLOR_DATA`` defaults to ``data/``.
   Hours on one GPU (the report: "up to 7-8 hours each" on Colab).
 """
@@ -128,13 +128,13 @@ def get_config(preset: str) -> ExperimentConfig:
         data = DataConfig(source="cifar10-jpg", image_size=32, train_limit=600, eval_limit=200,
                           label="CIFAR-10 (stand-in)")
         return ExperimentConfig(
-            "deepcolor", preset, "003", "Report 003 (DeepColor): Table 1, MSE and PSNR",
+            "deepcolor003", preset, "003", "Report 003 (DeepColor): Table 1, MSE and PSNR",
             _runs(data, {10: 1, 30: 3}, 8, None), claims=_claims() + _table1_claims(False),
-            seeds=seed_plan.seeds("deepcolor"),
+            seeds=seed_plan.seeds("deepcolor003"),
             stand_in="600 CIFAR-10 images at 32x32 for COCO/Places365/ADE20K at 256x256; "
                      "1 and 3 epochs for 10 and 30; batch 8 for 383; DenseNet121 and "
                      "MobileNet randomly initialised",
-            expected_runtime=seed_plan.expected_runtime("deepcolor"),
+            expected_runtime=seed_plan.expected_runtime("deepcolor003"),
             notes=["A smoke-scale run: the report's columns are for its data, 256x256 and "
                    "ImageNet encoders; ours check the pipeline and the models' ranking only.",
                    "Rows named '10-epoch column' / '30-epoch column' hold Table 1's numbers "
@@ -143,14 +143,14 @@ def get_config(preset: str) -> ExperimentConfig:
         data = DataConfig(source=f"deepcolor003:{os.path.join(data_dir(), 'deepcolor003')}",
                           image_size=256, label="COCO + Places365 + ADE20K (12k train, 3k val)")
         return ExperimentConfig(
-            "deepcolor", preset, "003", "Report 003 (DeepColor): Table 1, MSE and PSNR",
+            "deepcolor003", preset, "003", "Report 003 (DeepColor): Table 1, MSE and PSNR",
             _runs(data, {10: 10, 30: 30}, 383, "imagenet"), claims=_claims() + _table1_claims(True),
             seeds=[0, 1, 2],
             expected_runtime="hours on one GPU (each of 3 seeds)")
     raise UsageError(f"unknown preset {preset!r}")
 
 
-EXPERIMENT = Experiment("deepcolor", "experiments.deepcolor", __doc__.split("\n\n")[0],
+EXPERIMENT = Experiment("deepcolor003", "experiments.deepcolor003", __doc__.split("\n\n")[0],
                         PRESETS, get_config)
 
 if __name__ == "__main__":

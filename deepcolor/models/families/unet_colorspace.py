@@ -10,6 +10,38 @@ channels; Y is the input and is passed through by the colour space on decoding):
 Depth follows the input size (section 3 and 4): three levels plus a bottleneck for
 CIFAR-10 at 32x32 (figure 1), one level more for Oxford Flowers 102 at 256x256
 (figure 2: "an extra layer of downsample and upsample").
+
+`build_unet000`'s layers, with F = base_filters, D = depth, C = 3 (rgb) or 2 (yuv), all
+3x3 convs "same" padded with no bias (BN follows), BN = 4 numbers per channel:
+
+* level i = 0..D-1, filters F*2^i: conv 3x3 + BN + ReLU (kept as the skip), then
+  down: simple = MaxPool 2; complex = conv 3x3 stride 2 (same filters) + BN + ReLU;
+* bottleneck at H/2^D: conv 3x3 + BN + ReLU with F*2^(D-1) filters (section 3:
+  "maintains the number of filters");
+* level i = D-1..0: up: simple = UpSampling 2 (nearest); complex = Conv2DTranspose
+  3x3 stride 2 with F*2^i filters, no bias, + BN + ReLU (mirrors the stride-2 conv);
+  concatenate the level-i skip; conv 3x3 + BN + ReLU with F*2^i filters;
+* output: conv 1x1 to C channels (with bias), tanh (float32).
+
+Parameters: each 3x3 conv 9*c_in*c_out plus 4*c_out for its BN; an up level's conv
+sees 2*F*2^i channels (upsampled + skip); the output conv F*C + C. At 32x32 (D=3):
+simple 2,696,451 (RGB) / 2,696,386 (YUV), complex 4,248,323 / 4,248,258; at 256x256
+(D=4) simple RGB 10,959,107 and complex RGB 17,233,667.
+
+Choices where the report is silent (figures 1-2 are missing from the text):
+* 3x3 kernels and F = 64: the U-Net the report adapts ([3], Ronneberger et al.)
+  starts at 64 filters with 3x3 convolutions; section 3 says filters double per level;
+* one conv per level in each path: section 3 lists one convolution per block;
+* a conv block after each skip concatenation: "the expansive path mirrors the
+  contracting path", so each up level ends with the same conv + BN + ReLU;
+* BatchNormalization momentum 0.9 (PyTorch's default, 0.1 in its convention; the
+  report's notebooks are not given) rather than Keras's 0.99: with 0.99, after one
+  epoch of 40k CIFAR-10 images at batch 128 (313 steps) the moving statistics lagged
+  so far that the simple RGB UNet's validation MSE was 0.120 with moving statistics
+  and 0.021 with batch statistics (results/unet_colorspace/bn_momentum_check.txt);
+* gray input in [0, 1] and RGB targets in [-1, 1] for the tanh output; YUV targets
+  keep YUV's own ranges (U +-0.436, V +-0.615), which is why section 4 finds the UV
+  losses lower than the RGB ones.
 """
 from __future__ import annotations
 
@@ -24,7 +56,7 @@ from deepcolor.models.registry import register
 RGB = {"name": "rgb", "input_range": [0.0, 1.0], "output_range": [-1.0, 1.0]}
 YUV = {"name": "yuv", "input_range": [0.0, 1.0], "uv_scale": 1.0}
 _CHANNELS = {"rgb": 3, "yuv": 2}
-# PyTorch's default BatchNormalization momentum (0.1 in its convention); see build_unet000.
+# PyTorch's default BatchNormalization momentum (0.1 in its convention); see the docstring.
 BN_MOMENTUM = 0.9
 
 
@@ -38,37 +70,8 @@ def build_unet000(input_size: int = 32, *, variant: str = "simple", output: str 
                   bn_momentum: float = BN_MOMENTUM) -> keras.Model:
     """The adapted UNet of report 000, sections 3-4 (figures 1 and 2).
 
-    Layers, with F = base_filters, D = depth, C = 3 (rgb) or 2 (yuv), all 3x3 convs
-    "same" padded with no bias (BN follows), BN = 4 numbers per channel:
-
-    * level i = 0..D-1, filters F*2^i: conv 3x3 + BN + ReLU (kept as the skip), then
-      down: simple = MaxPool 2; complex = conv 3x3 stride 2 (same filters) + BN + ReLU;
-    * bottleneck at H/2^D: conv 3x3 + BN + ReLU with F*2^(D-1) filters (section 3:
-      "maintains the number of filters");
-    * level i = D-1..0: up: simple = UpSampling 2 (nearest); complex = Conv2DTranspose
-      3x3 stride 2 with F*2^i filters, no bias, + BN + ReLU (mirrors the stride-2 conv);
-      concatenate the level-i skip; conv 3x3 + BN + ReLU with F*2^i filters;
-    * output: conv 1x1 to C channels (with bias), tanh (float32).
-
-    Parameters: each 3x3 conv 9*c_in*c_out plus 4*c_out for its BN; an up level's conv
-    sees 2*F*2^i channels (upsampled + skip); the output conv F*C + C. At 32x32 (D=3):
-    simple 2,696,451 (RGB) / 2,696,386 (YUV), complex 4,248,323 / 4,248,258; at 256x256
-    (D=4) simple RGB 10,959,107 and complex RGB 17,233,667.
-
-    Choices where the report is silent (figures 1-2 are missing from the text):
-    * 3x3 kernels and F = 64: the U-Net the report adapts ([3], Ronneberger et al.)
-      starts at 64 filters with 3x3 convolutions; section 3 says filters double per level;
-    * one conv per level in each path: section 3 lists one convolution per block;
-    * a conv block after each skip concatenation: "the expansive path mirrors the
-      contracting path", so each up level ends with the same conv + BN + ReLU;
-    * BatchNormalization momentum 0.9 (PyTorch's default, 0.1 in its convention; the
-      report's notebooks are not given) rather than Keras's 0.99: with 0.99, after one
-      epoch of 40k CIFAR-10 images at batch 128 (313 steps) the moving statistics lagged
-      so far that the simple RGB UNet's validation MSE was 0.120 with moving statistics
-      and 0.021 with batch statistics (results/unet_colorspace/bn_momentum_check.txt);
-    * gray input in [0, 1] and RGB targets in [-1, 1] for the tanh output; YUV targets
-      keep YUV's own ranges (U +-0.436, V +-0.615), which is why section 4 finds the UV
-      losses lower than the RGB ones.
+    Its layers, parameter counts and the choices where the report is silent are in
+    the module docstring.
     """
     if variant not in ("simple", "complex"):
         raise ValueError(f"variant must be 'simple' or 'complex', not {variant!r}")
