@@ -5,7 +5,7 @@
 
 Start-up (importing, building the model, reading the weights) is timed once; then the
 same 12 MP JPEG (`python -m benchmarks.photos`) is colorized `--repeats` times through
-`deepcolor.load()` (the Python API the CLI and the page use): read, colorize at full size
+`deepcolor.load()` (deepcolor.serving.api, the Python API the CLI and the page use): read, colorize at full size
 and write a PNG, each stage timed; the table gives the median and range of the repeats
 after the first call (which also traces the function). The load average is printed: on
 a shared CPU the times are upper bounds.
@@ -24,12 +24,12 @@ SECTION = "The shipped colorizer on a 12-megapixel photo"
 
 
 def _measure(photo: Path, repeats: int) -> dict:
-    import deepcolor
+    from deepcolor.serving.api import load
     from deepcolor.cli.outputs import write_image
     from deepcolor.serving.images import read_image
 
     holder = {}
-    startup = common.timed(lambda: holder.update(model=deepcolor.load()))
+    startup = common.timed(lambda: holder.update(model=load()))
     stages = {"read JPEG s": [], "colorize s": [], "write PNG s": [], "photo s": []}
     with tempfile.TemporaryDirectory() as out:
         for _ in range(repeats + 1):  # the first call traces: reported apart

@@ -1,9 +1,9 @@
 """Colour spaces: the spine every pipeline, model, metric and export goes through.
 
-Written once in `keras.ops`: under the TensorFlow backend they are tf ops (so they
-run in `tf.data`, XLA maps and a SavedModel), under JAX jax ops. Functions take float
-RGB in [0, 1], channels last, any leading shape, numpy or backend tensor, and return
-a backend tensor; `rgb_to_lab` and `ColorSpace.encode` also take uint8 RGB (0-255).
+Written once in `keras.ops` (tf ops under TensorFlow: they run in `tf.data`, XLA and a
+SavedModel; jax ops under JAX). Functions take RGB in [0, 1] (uint8 0-255 too for
+`rgb_to_lab`, `lab_lightness`, `encode`, `encode_input`), channels last, any leading
+shape, numpy or backend tensor, and return a backend tensor.
 
 Conventions (each checked in tests/test_colorspaces.py):
 
@@ -68,8 +68,7 @@ def _srgb_to_linear(rgb):
                      rgb / 12.92)
 
 
-# sRGB decoding of the 256 uint8 levels, computed once in float64: for uint8 input
-# a lookup replaces the per-pixel power.
+# sRGB decoding of the 256 uint8 levels (float64 once): a lookup, not a power, per pixel.
 _LINEAR_OF_UINT8 = np.where(np.arange(256) / 255.0 > 0.04045,
                             ((np.arange(256) / 255.0 + 0.055) / 1.055) ** 2.4,
                             np.arange(256) / 255.0 / 12.92).astype(np.float32)
@@ -101,21 +100,17 @@ def rgb_to_lab(rgb):
     return _matmul_channels(f, _LAB_FROM_F) - ops.convert_to_tensor([16.0, 0.0, 0.0], "float32")
 
 
-_Y_FROM_LINEAR = (_XYZ_FROM_RGB[1] / _D65_WHITE[1]).astype(np.float32)
-
-
 def lab_lightness(image):
-    """RGB or gray (uint8, or float in [0, 1]; 1 or 3 channels) -> Lab L in [0, 100],
-    (..., 1): `rgb_to_lab`'s L alone. L depends on the luminance Y only, so one cube
-    root per pixel instead of three, and uint8 input is linearised by lookup (a model's
-    input at full resolution costs this per pixel)."""
+    """RGB or gray (uint8, or float in [0, 1]) -> `rgb_to_lab`'s L alone, (..., 1): one
+    cube root of Y per pixel, uint8 linearised by lookup (a full-size model input)."""
     image = ops.convert_to_tensor(image)
     if standardize_dtype(image.dtype) == "uint8":
         linear = ops.take(ops.convert_to_tensor(_LINEAR_OF_UINT8), ops.cast(image, "int32"))
     else:
         linear = _srgb_to_linear(ops.cast(image, "float32"))
     if linear.shape[-1] != 1:
-        linear = ops.sum(linear * ops.convert_to_tensor(_Y_FROM_LINEAR), axis=-1, keepdims=True)
+        y_row = (_XYZ_FROM_RGB[1] / _D65_WHITE[1]).astype(np.float32)  # Y of linear RGB
+        linear = ops.sum(linear * ops.convert_to_tensor(y_row), axis=-1, keepdims=True)
     f = ops.where(linear > 0.008856, _pow(ops.maximum(linear, 0.008856), 1.0 / 3.0),
                   7.787 * linear + 16.0 / 116.0)
     return 116.0 * f - 16.0
@@ -152,14 +147,6 @@ def rgb_to_gray(rgb):
     return ops.sum(rgb * ops.convert_to_tensor(_LUMA, "float32"), axis=-1, keepdims=True)
 
 
-def as_rgb(image):
-    """A 1- or 3-channel image in [0, 1] as 3-channel RGB (gray is replicated)."""
-    image = _float(image)
-    if image.shape[-1] == 1:
-        return ops.repeat(image, 3, axis=-1)
-    return image
-
-
 def _to_range(x, low: float, high: float):
     """Map x in [0, 1] linearly to [low, high]."""
     return x * (high - low) + low
@@ -185,20 +172,16 @@ class ColorSpace(abc.ABC):
     output_channels = 0
 
     @abc.abstractmethod
-    def encode(self, rgb):
-        ...
+    def encode(self, rgb): ...
 
     @abc.abstractmethod
-    def encode_input(self, image):
-        ...
+    def encode_input(self, image): ...
 
     @abc.abstractmethod
-    def decode(self, model_input, model_output):
-        ...
+    def decode(self, model_input, model_output): ...
 
     @abc.abstractmethod
-    def describe(self) -> str:
-        ...
+    def describe(self) -> str: ...
 
     def to_config(self) -> dict:
         return {"name": self.name, **{k: list(v) if isinstance(v, tuple) else v
@@ -221,14 +204,11 @@ class LabSpace(ColorSpace):
 
     def encode(self, rgb):
         lab = rgb_to_lab(rgb)
-        return self._input_from_lab(lab), lab[..., 1:] / self.ab_scale
+        return _to_range(lab[..., :1] / 100.0, *self.input_range), lab[..., 1:] / self.ab_scale
 
     def encode_input(self, image):
         # A gray image has a = b = 0, so L follows from the gray level alone.
         return _to_range(lab_lightness(image) / 100.0, *self.input_range)
-
-    def _input_from_lab(self, lab):
-        return _to_range(lab[..., :1] / 100.0, *self.input_range)
 
     def decode(self, model_input, model_output):
         lightness = _from_range(model_input, *self.input_range) * 100.0

@@ -160,27 +160,35 @@ def _read_history(path: str) -> Dict[str, np.ndarray]:
 
 def _first_seed_samples(config: dict, run_root: str) -> Dict[str, dict]:
     """{run name: samples} from the run folder's `samples.npz` files that still exist."""
-    from types import SimpleNamespace
-
-    from deepcolor.train.runner import _folder_name
+    from deepcolor.train import rundirs
 
     seeds = config.get("seeds") or [config.get("seed", 0)]
     found = {}
     for index, run in enumerate(config["runs"]):
-        folder = _folder_name(index, SimpleNamespace(name=run["name"]), seeds[0], len(seeds) > 1)
-        path = os.path.join(run_root, folder, "samples.npz")
+        folder = rundirs.run_folder(run_root, index, run["name"], seeds[0], len(seeds) > 1)
+        path = os.path.join(folder, "samples.npz")
         if os.path.isfile(path):
             with np.load(path) as data:
                 found[run["name"]] = dict(data)
     return found
 
 
+_LOSS_NAMES = {"mse": "MSE", "l1": "L1", "mae": "L1", "huber": "Huber",
+               "huber_chroma": "Huber + chroma deficit"}
+
+
+def loss_label(runs) -> str:
+    """The y-axis label: the runs' loss, in each model's own target space."""
+    names = {("L_total (GAN + 50 L1)" if run.trainer == "cgan" else
+              _LOSS_NAMES.get(run.loss, run.loss)) for run in runs}
+    return (f"{names.pop()} loss, model's target space" if len(names) == 1
+            else "training loss (see each run's loss in config.json)")
+
+
 def redraw(folder: str, root: Optional[str] = None, log=print) -> List[str]:
     """Redraw `folder`'s loss curves (from its history CSVs) and sample grids (from its
     run folder, under `root` if given); returns the paths written."""
     from types import SimpleNamespace
-
-    from deepcolor.train.results import _loss_name
 
     try:
         with open(os.path.join(folder, "config.json")) as f:
@@ -191,7 +199,7 @@ def redraw(folder: str, root: Optional[str] = None, log=print) -> List[str]:
     runs = config["runs"]
     histories = {run["name"]: _read_history(path) for index, run in enumerate(runs)
                  if os.path.isfile(path := os.path.join(folder, f"history_{index:02d}.csv"))}
-    loss_name = _loss_name(SimpleNamespace(runs=[SimpleNamespace(**run) for run in runs]))
+    loss_name = loss_label([SimpleNamespace(**run) for run in runs])
     written = [os.path.join(folder, "loss_curves.png")]
     plot_loss_curves(histories, written[0], config["title"], loss_name)
     run_root = os.path.join(root or ".", saved.get("run_folder") or "")

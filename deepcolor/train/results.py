@@ -127,7 +127,7 @@ def write(experiment, config: ExperimentConfig, results: Dict[str, list], out_di
         f.write("\n".join(lines) + "\n")
     write_verdicts(verdicts, out_dir)
     figures.plot_loss_curves(histories, os.path.join(out_dir, "loss_curves.png"), config.title,
-                             loss_name=_loss_name(config))
+                             loss_name=figures.loss_label(config.runs))
     _sample_grids(config, results, out_dir)
     return os.path.join(out_dir, "table.md")
 
@@ -195,18 +195,6 @@ def verdict_lines(verdicts) -> List[str]:
 def write_verdicts(verdicts, out_dir: str) -> None:
     with open(os.path.join(out_dir, "verdicts.json"), "w") as f:
         json.dump([v.__dict__ for v in verdicts], f, indent=1, default=float)
-
-
-_LOSS_NAMES = {"mse": "MSE", "l1": "L1", "mae": "L1", "huber": "Huber",
-               "huber_chroma": "Huber + chroma deficit"}
-
-
-def _loss_name(config: ExperimentConfig) -> str:
-    """The y-axis label: the runs' loss, in each model's own target space."""
-    losses = {("L_total (GAN + 50 L1)" if run.trainer == "cgan" else
-               _LOSS_NAMES.get(run.loss, run.loss)) for run in config.runs}
-    return (f"{losses.pop()} loss, model's target space" if len(losses) == 1
-            else "training loss (see each run's loss in config.json)")
 
 
 def _sample_grids(config, results, out_dir):
