@@ -142,8 +142,14 @@ EXPERIMENT = Experiment("pretrained_colorizer", "experiments.pretrained_colorize
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--export-shipped"]:
+        from deepcolor.serving import quiet
+
         folder = sys.argv[2] if len(sys.argv) > 2 else os.path.join("results", EXPERIMENT.name,
                                                                       "default")
-        print(ship(folder))
+        quiet.import_tensorflow()  # no C++ start-up lines before ours
+        try:
+            print(ship(folder))
+        except (UsageError, OSError) as err:
+            sys.exit(f"experiments.pretrained_colorizer: error: {err}")
         sys.exit(0)
     sys.exit(runner.main(EXPERIMENT))
