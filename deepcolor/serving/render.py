@@ -123,7 +123,9 @@ def colorize_images(model, colorspace, images, input_size: int, saturation=1.0):
     traced (`tf.function`, `jax.jit`) with dynamic H and W.
     """
     colorspace = get_colorspace(colorspace)
-    rgb = to_rgb(ops.convert_to_tensor(images), as_uint8=True)
+    # float RGB here: exported graphs (TFLite --fp16 turns float constants such as the
+    # uint8 lookup table to float16); the banded numpy path below takes the lookup.
+    rgb = to_rgb(ops.convert_to_tensor(images))
     model_input = colorspace.encode_input(rgb)
     chroma = predict_chroma(model, colorspace, shrink(model_input, input_size))
     return compose(colorspace, rgb, model_input, chroma, saturation)
