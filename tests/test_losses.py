@@ -47,3 +47,14 @@ def test_a_small_model_learns_on_it():
     keras.utils.set_random_seed(0)
     history = model.fit(x, y, epochs=30, batch_size=32, verbose=0).history["loss"]
     assert history[-1] < 0.3 * history[0]
+
+
+def test_a_weight_after_at_scales_the_penalty_and_bad_ones_are_one_line():
+    y = _ab(3)
+    full, quarter = losses.by_name("huber_chroma"), losses.by_name("huber_chroma@0.25")
+    huber = _value(keras.losses.Huber(delta=losses.HUBER_DELTA), y, 0.5 * y)
+    assert _value(quarter, y, 0.5 * y) - huber == pytest.approx(
+        0.25 * (_value(full, y, 0.5 * y) - huber), rel=1e-3)
+    for bad in ("huber_chroma@x", "huber_chroma@0", "huber_chroma@-1"):
+        with pytest.raises(UsageError, match="above 0"):
+            losses.by_name(bad)

@@ -180,7 +180,7 @@ _LOSS_NAMES = {"mse": "MSE", "l1": "L1", "mae": "L1", "huber": "Huber",
 def loss_label(runs) -> str:
     """The y-axis label: the runs' loss, in each model's own target space."""
     names = {("L_total (GAN + 50 L1)" if run.trainer == "cgan" else
-              _LOSS_NAMES.get(run.loss, run.loss)) for run in runs}
+              _LOSS_NAMES.get(run.loss.partition("@")[0], run.loss)) for run in runs}
     return (f"{names.pop()} loss, model's target space" if len(names) == 1
             else "training loss (see each run's loss in config.json)")
 

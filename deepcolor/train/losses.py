@@ -43,10 +43,20 @@ class HuberChroma(keras.losses.Loss):
 
 
 def by_name(name: str):
-    """The Keras loss for a RunConfig.loss name ("mse", "l1"/"mae", "huber", "huber_chroma")."""
+    """The Keras loss for a RunConfig.loss name: "mse", "l1"/"mae", "huber", "huber_chroma",
+    or "huber_chroma@F" (the penalty's weight F x CHROMA_WEIGHT, e.g. "huber_chroma@0.25")."""
+    base, _, factor = name.partition("@")
     table = {"mse": "mse", "l1": "mae", "mae": "mae",
-             "huber": keras.losses.Huber(delta=HUBER_DELTA, name="huber"),
-             "huber_chroma": HuberChroma()}
+             "huber": keras.losses.Huber(delta=HUBER_DELTA, name="huber")}
+    if base == "huber_chroma":
+        try:
+            scale = float(factor) if factor else 1.0
+        except ValueError:
+            scale = -1.0
+        if not scale > 0:
+            raise UsageError(f"loss {name!r}: the weight after '@' must be a number above 0")
+        return HuberChroma(weight=CHROMA_WEIGHT * scale)
     if name not in table:
-        raise UsageError(f"unknown loss {name!r}; choose one of {', '.join(table)}")
+        raise UsageError(f"unknown loss {name!r}; choose one of {', '.join(table)}, "
+                         f"huber_chroma[@F]")
     return table[name]
