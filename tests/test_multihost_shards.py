@@ -106,13 +106,19 @@ def test_a_slurm_job_step_is_left_to_jax(monkeypatch):
 
 
 def test_multihost_needs_the_jax_backend(capsys):
+    """The refusal itself, whatever backend this process runs (the runner prints it as
+    one line, exit 2, like every UsageError); then end to end where Keras is not on JAX."""
     import keras
 
     from deepcolor.train import runner
     from tests import tiny_experiment
 
+    for backend in ("tensorflow", "torch"):
+        with pytest.raises(UsageError, match=f"needs the JAX backend \\(this is {backend}\\); "
+                                             "pass --backend jax"):
+            multihost.join(backend)
     if keras.backend.backend() == "jax":
-        pytest.skip("Keras runs the JAX backend here")
+        return  # the whole suite runs on JAX: no other backend to refuse end to end here
     assert runner.main(tiny_experiment.EXPERIMENT, ["--strategy", "multihost"]) == 2
     # (multihost trains in a watched child process: TensorFlow's start-up notes come first)
     error = capsys.readouterr().err.strip().splitlines()[-1]
