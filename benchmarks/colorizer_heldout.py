@@ -90,24 +90,16 @@ def load_truth(path: Path, long_side: int = LONG_SIDE) -> np.ndarray:
 
 
 def model_colorizer(model, colorspace, size: int) -> Colorize:
-    """The render path (shrink, predict, enlarge, lay on L) with the variant's flip
-    averaging and chroma gain."""
+    """The one render path (deepcolor.serving.render.colorize_images: shrink, predict,
+    enlarge, lay on L) with the variant's flip averaging and chroma gain."""
     from keras import ops
 
-    from deepcolor.colorspaces import get_colorspace
-    from deepcolor.serving.render import compose, predict_chroma, shrink, to_rgb
-
-    space = get_colorspace(colorspace)
+    from deepcolor.serving.render import colorize_images
 
     def colorize(rgb: np.ndarray, variant: Variant) -> np.ndarray:
-        x = to_rgb(ops.convert_to_tensor(rgb[None]))
-        model_input = space.encode_input(x)
-        small = shrink(model_input, size)
-        chroma = predict_chroma(model, space, small)
-        if variant.flip:
-            mirrored = predict_chroma(model, space, ops.flip(small, axis=2))
-            chroma = (chroma + ops.flip(mirrored, axis=2)) / 2.0
-        return ops.convert_to_numpy(compose(space, x, model_input, chroma, variant.gain))[0]
+        out = colorize_images(model, colorspace, rgb[None], size, saturation=variant.gain,
+                              flip_average=variant.flip)
+        return ops.convert_to_numpy(out)[0]
 
     return colorize
 

@@ -82,9 +82,14 @@ def shrink(model_input, input_size: int, rows=None):
     return ops.matmul(ops.matmul(rows, x), ops.transpose(columns))[..., None]
 
 
-def predict_chroma(model, colorspace, small):
+def predict_chroma(model, colorspace, small, flip_average: bool = False):
     """The chroma predicted at S x S from the shrunk model input (B, S, S, 1): the model's
-    output for Lab and YUV, the predicted RGB's Lab ab for RGB-output models."""
+    output for Lab and YUV, the predicted RGB's Lab ab for RGB-output models.
+    `flip_average`: the mean with the prediction for the mirror image, mirrored back
+    (test-time flips; issue 24 measures them with benchmarks/colorizer_heldout.py)."""
+    if flip_average:
+        mirrored = predict_chroma(model, colorspace, ops.flip(small, axis=2))
+        return (predict_chroma(model, colorspace, small) + ops.flip(mirrored, axis=2)) / 2.0
     output = ops.cast(model(small, training=False), "float32")
     if isinstance(colorspace, RGBSpace):
         return rgb_to_lab(colorspace.decode(small, output))[..., 1:]
@@ -115,7 +120,8 @@ def compose(colorspace, rgb, model_input, chroma, saturation=1.0, rows=None):
     return ops.cast(ops.round(ops.clip(full, 0.0, 1.0) * 255.0), "uint8")
 
 
-def colorize_images(model, colorspace, images, input_size: int, saturation=1.0):
+def colorize_images(model, colorspace, images, input_size: int, saturation=1.0,
+                    flip_average: bool = False):
     """uint8 images (B, H, W, 1..4), any H and W -> colorized uint8 RGB (B, H, W, 3).
 
     `model` maps the colour space's model input (B, S, S, 1) to its output
@@ -127,7 +133,7 @@ def colorize_images(model, colorspace, images, input_size: int, saturation=1.0):
     # uint8 lookup table to float16); the banded numpy path below takes the lookup.
     rgb = to_rgb(ops.convert_to_tensor(images))
     model_input = colorspace.encode_input(rgb)
-    chroma = predict_chroma(model, colorspace, shrink(model_input, input_size))
+    chroma = predict_chroma(model, colorspace, shrink(model_input, input_size), flip_average)
     return compose(colorspace, rgb, model_input, chroma, saturation)
 
 
