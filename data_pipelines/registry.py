@@ -11,7 +11,7 @@ import dataclasses
 from pathlib import Path
 from typing import Callable, Optional, Tuple
 
-from data_pipelines import cifar10, photos
+from data_pipelines import cifar10, photos, photos_plus
 from data_pipelines.layout import Layout, folder_layout
 from data_pipelines.published import (animals, cifar10_python, deepcolor003, flowers102,
                                       fruits360, mirflickr, paired, scenes)
@@ -56,6 +56,11 @@ def _photos(_):
     return folder_layout(root, photos.NAME), photos.describe(root)
 
 
+def _photos_plus(_):
+    layout = photos_plus.open_layout()
+    return layout, photos_plus.describe(layout)
+
+
 SOURCES = {source.name: source for source in (
     Source("tfds", "tfds", "a TensorFlow Datasets dataset (tf.data path only)", True),
     Source("folder", "files", "any folder of images (train/ and test/ folders are the split)",
@@ -63,6 +68,8 @@ SOURCES = {source.name: source for source in (
     Source(cifar10.NAME, "files", "CIFAR-10 as JPEGs from ../shared/datasets", False,
            _cifar10_jpg),
     Source(photos.NAME, "files", "362 real photographs from ../shared/datasets", False, _photos),
+    Source(photos_plus.NAME, "files", "photos, with more training photos (benchmarks."
+           "training_photos)", False, _photos_plus),
     Source("sample", "sample", "photos shipped inside scikit-image and scikit-learn"),
     _published(cifar10_python),
     _published(flowers102),
