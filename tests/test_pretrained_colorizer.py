@@ -114,3 +114,12 @@ def test_smoke_preset_runs_and_exports(tmp_path, capsys):
     np.testing.assert_allclose(loaded.predict(gray, verbose=0), trained.predict(gray, verbose=0),
                                atol=2e-2)
     assert os.path.getsize(assets / pretrained.DECODER_FILE) < pretrained.MAX_BYTES
+
+
+def test_manifest_lists_only_the_runs_the_shipped_weights_came_from():
+    from deepcolor.serving.pretrained import _lineage
+
+    runs = [{"name": "pre"}, {"name": "a", "init_from": "pre"}, {"name": "b", "init_from": "pre"},
+            {"name": "c", "init_from": "b"}]
+    assert [r["name"] for r in _lineage(runs, runs[3])] == ["pre", "b", "c"]
+    assert [r["name"] for r in _lineage(runs, runs[0])] == ["pre"]

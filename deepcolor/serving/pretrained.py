@@ -205,7 +205,7 @@ def export_shipped(checkpoint: str, results_dir: str, assets: Path = ASSETS,
         "command": saved["command"], "git_commit": _git_commit(),  # at export time
         "run": run["name"], "init_from": run.get("init_from"),
         "training": [{k: r[k] for k in ("name", "epochs", "learning_rate", "init_from")}
-                     | {"data": r["data"]["label"]} for r in runs],
+                     | {"data": r["data"]["label"]} for r in _lineage(runs, run)],
         "data": run["data"], "loss": run["loss"], "epochs": run["epochs"],
         "batch_size": run["batch_size"], "learning_rate": run["learning_rate"],
         "trained": saved["environment"].get("date"),
@@ -219,6 +219,15 @@ def export_shipped(checkpoint: str, results_dir: str, assets: Path = ASSETS,
     with open(Path(assets) / MANIFEST_FILE, "w") as f:
         json.dump(manifest, f, indent=1)
     return str(path)
+
+
+def _lineage(runs: list, run: dict) -> list:
+    """The shipped run and the runs it started from (`init_from`), first run first: an
+    experiment may hold other runs (an ablation's variants) that the weights never saw."""
+    by_name, chain = {r["name"]: r for r in runs}, [run]
+    while chain[0].get("init_from") in by_name:
+        chain.insert(0, by_name[chain[0]["init_from"]])
+    return chain
 
 
 def _seed_row(results_dir: str, run_name: str, seed: Optional[int]) -> dict:
