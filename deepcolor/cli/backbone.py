@@ -87,8 +87,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from deepcolor.models.efficientnet_lite import DEFAULT_ARCH, VARIANTS
-
     parser = _Parser(
         prog=PROG,
         description="Top ImageNet classes of photos under EfficientNet-Lite (checks that "
@@ -98,8 +96,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--top", type=int, default=5, help="classes per image (default 5)")
     parser.add_argument("--weights", default="imagenet",
                         help="'imagenet' (packaged, cached) or a .pth / .weights.h5 path")
-    parser.add_argument("--arch", default=DEFAULT_ARCH, choices=sorted(VARIANTS),
-                        help=f"which EfficientNet-Lite (default {DEFAULT_ARCH})")
+    parser.add_argument("--arch", default=None,
+                        help="which EfficientNet-Lite: efficientnet_lite0 (default) or "
+                             "efficientnet_lite2")
     return parser
 
 
@@ -119,6 +118,12 @@ def run(argv) -> int:
     from deepcolor.serving.quiet import import_tensorflow
 
     import_tensorflow()  # Keras on TensorFlow: without its C++ start-up lines
+    from deepcolor.models.efficientnet_lite import VARIANTS
+
+    if args.arch is not None and args.arch not in VARIANTS:
+        from deepcolor.errors import UsageError
+
+        raise UsageError(f"--arch must be one of {', '.join(sorted(VARIANTS))}, not {args.arch!r}")
     try:
         images = [load_rgb(path) for path in args.classify]  # fail before building the net
         results = classify(images, top=args.top, weights=args.weights, arch=args.arch)
