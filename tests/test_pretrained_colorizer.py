@@ -105,6 +105,8 @@ def test_smoke_preset_runs_and_exports(tmp_path, capsys):
     pretrained.export_shipped(checkpoint, str(out), assets=assets)
     manifest = pretrained.read_manifest(assets)
     assert manifest["input_size"] == 32 and manifest["test_metrics"]
+    assert manifest["encoder_arch"] == "efficientnet_lite0"
+    assert manifest["encoder"].startswith("EfficientNet-Lite0,")
     trained = registry.build("effnet_unet", input_size=32, weights=None)
     trained.load_weights(checkpoint)
     loaded = pretrained.load_shipped_colorizer(weights=None, assets=assets)
@@ -123,3 +125,76 @@ def test_manifest_lists_only_the_runs_the_shipped_weights_came_from():
             {"name": "c", "init_from": "b"}]
     assert [r["name"] for r in _lineage(runs, runs[3])] == ["pre", "b", "c"]
     assert [r["name"] for r in _lineage(runs, runs[0])] == ["pre"]
+
+
+# --- effnet_unet on EfficientNet-Lite2 (issue 24) ----------------------------------------
+
+LITE2 = "efficientnet_lite2"
+
+
+def test_lite2_model_trains_one_step_through_the_runner(tmp_path, monkeypatch):
+    """RunConfig(effnet_unet, backbone arch efficientnet_lite2, ImageNet weights): the
+    runner builds the Lite2 encoder with the packaged weights, keeps it frozen and trains
+    the decoder."""
+    from deepcolor.models import efficientnet_lite as lite
+    from deepcolor.train import loop, rundirs
+    from deepcolor.train.config import BackboneConfig, DataConfig, RunConfig
+
+    monkeypatch.setenv("DEEPCOLOR_DATA", str(tmp_path / "data"))
+    run = RunConfig("lite2", "effnet_unet", DataConfig(source="sample", image_size=32,
+                                                       train_limit=8, eval_limit=4),
+                    loss="huber", batch_size=8, epochs=1,
+                    backbone=BackboneConfig(arch=LITE2, weights="imagenet"))
+    result = loop.train_run(run, str(tmp_path / "run"), export=False, log=lambda *_: None)
+    assert np.isfinite(result.history["loss"]).all() and len(result.history["loss"]) == 1
+    trained = registry.build("effnet_unet", input_size=32, weights=None, encoder_arch=LITE2)
+    trained.load_weights(rundirs.kept_checkpoint(result.run_dir, run.checkpoint))
+    reference = lite.build_efficientnet_lite(arch=LITE2, weights="imagenet")
+    encoder = trained.get_layer("encoder")
+    for name in ("stem_conv", "block20_dw_conv", "head_bn"):  # block20: Lite2 only
+        for ours, ref in zip(encoder.get_layer(name).get_weights(),
+                             reference.get_layer(name).get_weights()):
+            np.testing.assert_array_equal(ours, ref)  # ImageNet weights, untouched
+
+
+def test_the_encoder_arch_travels_in_the_backbone_config():
+    from deepcolor.errors import UsageError
+    from deepcolor.train import loop
+    from deepcolor.train.config import BackboneConfig, RunConfig
+
+    spec = registry.get("effnet_unet")
+    run = RunConfig("x", "effnet_unet", backbone=BackboneConfig(arch=LITE2, weights=None))
+    assert loop.model_options(run, spec) == {"weights": None, "encoder_arch": LITE2}
+    misplaced = RunConfig("y", "effnet_unet", model_options={"encoder_arch": LITE2})
+    with pytest.raises(UsageError, match=r"BackboneConfig\(arch=") as err:
+        loop.model_options(misplaced, spec)
+    assert "\n" not in str(err.value)
+
+
+def test_unknown_encoder_arch_is_one_line():
+    from deepcolor.errors import BackboneUnavailable
+
+    with pytest.raises(BackboneUnavailable, match="efficientnet_lite0, efficientnet_lite2"):
+        registry.build("effnet_unet", input_size=32, weights=None,
+                       encoder_arch="inception_resnet_v2")
+
+
+def test_shipped_lite2_decoder_loads_onto_a_lite2_encoder(tmp_path):
+    """A manifest naming encoder_arch efficientnet_lite2 builds Lite2 under the decoder;
+    Lite0's manifest (no encoder_arch, as today's) still builds Lite0."""
+    model = registry.build("effnet_unet", input_size=32, weights=None, encoder_arch=LITE2)
+    arrays = pretrained.decoder_arrays(model)
+    np.savez_compressed(tmp_path / pretrained.DECODER_FILE, **arrays)
+    manifest = {"model": "effnet_unet", "input_size": 32, "encoder_arch": LITE2,
+                "colorspace": registry.get("effnet_unet").colorspace}
+    (tmp_path / pretrained.MANIFEST_FILE).write_text(json.dumps(manifest))
+    loaded = pretrained.load_shipped_colorizer(weights=None, assets=tmp_path)
+    encoder = loaded.get_layer("encoder")
+    assert encoder.get_layer("block20_dw_conv") is not None  # Lite0 has 16 blocks
+    assert encoder.output[3].shape[-1] == 120  # Lite2's stride-16 tap (Lite0: 112)
+    for key, array in pretrained.decoder_arrays(loaded).items():
+        np.testing.assert_array_equal(array, arrays[key])
+    del manifest["encoder_arch"]  # a manifest from before the field: Lite0's decoder
+    (tmp_path / pretrained.MANIFEST_FILE).write_text(json.dumps(manifest))
+    with pytest.raises(pretrained.ShippedColorizerError, match="shapes differ"):
+        pretrained.load_shipped_colorizer(weights=None, assets=tmp_path)

@@ -1,8 +1,10 @@
-"""Check the offline ImageNet backbone on photos: top-5 classes of EfficientNet-Lite0.
+"""Check the offline ImageNet backbone on photos: top-5 classes of EfficientNet-Lite.
 
     deepcolor backbone --classify IMAGE [IMAGE ...] [--top 5] [--weights imagenet|PATH]
+                       [--arch efficientnet_lite0|efficientnet_lite2]
 
-Each image is resized to 224 x 224 with bicubic interpolation (no crop), as RGB 0-255,
+Each image is resized to the network's native size (224 x 224 for Lite0, 260 x 260 for
+Lite2) with bicubic interpolation (no crop), as RGB 0-255,
 scaled as (x - 127) / 128 (the reference preprocessing of EfficientNet-Lite).
 Prints one line per image: its name, then "class name (index) probability" entries,
 best first. The 1000 ImageNet class names ship with the package
@@ -14,12 +16,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
 from deepcolor.errors import BackboneUnavailable, printable
 
-IMAGE_SIZE = 224
 CLASS_NAMES = Path(__file__).resolve().parents[1] / "assets" / "imagenet_classes.txt"
 PROG = "deepcolor backbone"
 
@@ -56,18 +58,22 @@ def load_rgb(path_or_array) -> np.ndarray:
     return np.clip(array, 0, 255).astype(np.uint8)
 
 
-def resize_224(rgb: np.ndarray) -> np.ndarray:
-    """Bicubic resize of uint8 RGB to 224 x 224 (PIL, as the reference numbers used)."""
+def resize(rgb: np.ndarray, size: int) -> np.ndarray:
+    """Bicubic resize of uint8 RGB to size x size (PIL, as the reference numbers used)."""
     from PIL import Image
-    return np.asarray(Image.fromarray(rgb).resize((IMAGE_SIZE, IMAGE_SIZE), Image.BICUBIC))
+    return np.asarray(Image.fromarray(rgb).resize((size, size), Image.BICUBIC))
 
 
-def classify(paths_or_arrays, top: int = 5, weights="imagenet", model=None):
-    """Top-`top` (class index, probability) pairs per image, best first."""
-    from deepcolor.models.efficientnet_lite import build_efficientnet_lite0, preprocess
-    batch = np.stack([preprocess(resize_224(load_rgb(item))) for item in paths_or_arrays])
+def classify(paths_or_arrays, top: int = 5, weights="imagenet", model=None,
+             arch: Optional[str] = None):
+    """Top-`top` (class index, probability) pairs per image, best first, under `model`
+    or else the EfficientNet-Lite `arch` (default Lite0) with `weights` at its native size."""
+    from deepcolor.models.efficientnet_lite import DEFAULT_ARCH, build_efficientnet_lite, preprocess
     if model is None:
-        model = build_efficientnet_lite0(include_top=True, weights=weights)
+        model = build_efficientnet_lite(include_top=True, weights=weights,
+                                        arch=arch or DEFAULT_ARCH)
+    size = model.input_shape[1]
+    batch = np.stack([preprocess(resize(load_rgb(item), size)) for item in paths_or_arrays])
     probs = model.predict(batch, verbose=0)
     best = np.argsort(-probs, axis=1)[:, :top]
     return [[(int(c), float(p[c])) for c in row] for p, row in zip(probs, best)]
@@ -83,13 +89,16 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
-        description="Top ImageNet classes of photos under EfficientNet-Lite0 (checks that "
+        description="Top ImageNet classes of photos under EfficientNet-Lite (checks that "
                     "the offline pretrained backbone works).")
     parser.add_argument("--classify", nargs="+", metavar="IMAGE", required=True,
                         help="photos to classify")
     parser.add_argument("--top", type=int, default=5, help="classes per image (default 5)")
     parser.add_argument("--weights", default="imagenet",
                         help="'imagenet' (packaged, cached) or a .pth / .weights.h5 path")
+    parser.add_argument("--arch", default=None,
+                        help="which EfficientNet-Lite: efficientnet_lite0 (default) or "
+                             "efficientnet_lite2")
     return parser
 
 
@@ -109,9 +118,15 @@ def run(argv) -> int:
     from deepcolor.serving.quiet import import_tensorflow
 
     import_tensorflow()  # Keras on TensorFlow: without its C++ start-up lines
+    from deepcolor.models.efficientnet_lite import VARIANTS
+
+    if args.arch is not None and args.arch not in VARIANTS:
+        from deepcolor.errors import UsageError
+
+        raise UsageError(f"--arch must be one of {', '.join(sorted(VARIANTS))}, not {args.arch!r}")
     try:
         images = [load_rgb(path) for path in args.classify]  # fail before building the net
-        results = classify(images, top=args.top, weights=args.weights)
+        results = classify(images, top=args.top, weights=args.weights, arch=args.arch)
     except (ImageError, BackboneUnavailable) as err:
         print(f"{PROG}: {err}", file=sys.stderr)
         return 1

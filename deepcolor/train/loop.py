@@ -55,17 +55,22 @@ class RunResult:
 def model_options(run: RunConfig, spec, embedding_dim: Optional[int] = None) -> dict:
     """The builder's keyword arguments: the run's options, plus the encoder weights of
     an encoder model, which travel in `run.backbone.weights` like every backbone's, and
-    the width of a fusion model's embedding (whatever backbone computed it)."""
+    for a model that can sit on several encoders (effnet_unet: `encoder_arch`) the run's
+    `run.backbone.arch`; and the width of a fusion model's embedding (whatever backbone
+    computed it)."""
     options = dict(run.model_options)
     parameters = inspect.signature(spec.build).parameters
     if embedding_dim and "embedding_dim" in parameters:
         options["embedding_dim"] = embedding_dim
-    if "weights" in options:
-        raise UsageError(f"run {run.name!r}: give pretrained weights as "
-                         f"backbone=BackboneConfig(weights=...), not model_options")
+    for key, field in (("weights", "weights"), ("encoder_arch", "arch")):
+        if key in options:
+            raise UsageError(f"run {run.name!r}: give the pretrained encoder as "
+                             f"backbone=BackboneConfig({field}=...), not model_options")
     takes_weights = "weights" in parameters
     if takes_weights and "embedding" not in spec.extra_inputs and run.backbone is not None:
         options["weights"] = run.backbone.weights
+        if "encoder_arch" in parameters:
+            options["encoder_arch"] = run.backbone.arch
     return options
 
 
