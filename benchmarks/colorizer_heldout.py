@@ -37,6 +37,7 @@ LONG_SIDE = 256
 SIZE = 128
 OUT = "results/pretrained_colorizer/heldout_shipped_v1"
 MODEL = "effnet_unet"  # the architecture of the checkpoints
+ENCODER = "efficientnet_lite0"  # their encoder (`--encoder`: efficientnet_lite2)
 PHOTO_COLUMNS = ("seed", "variant", "set", "photo", "ciede2000", "ciede2000_gray", "gap",
                  "beats_gray", "colourfulness", "colourfulness_true")
 
@@ -162,7 +163,7 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def colorizers(checkpoints: Sequence[str], size: int) -> List[tuple]:
+def colorizers(checkpoints: Sequence[str], size: int, encoder: str = ENCODER) -> List[tuple]:
     """[(seed label, cache identity, a function that loads it as a Colorize)]: the
     shipped model, or one per checkpoint."""
     from deepcolor.serving import pretrained
@@ -176,27 +177,29 @@ def colorizers(checkpoints: Sequence[str], size: int) -> List[tuple]:
         if not path.is_file():
             raise UsageError(f"no checkpoint file {path} (give .../best.weights.h5 files)")
         label = f"{path.parent.parent.name}/{path.parent.name}"
-        found.append((label, f"checkpoint:{_sha256(path)}", _checkpoint_loader(path, size)))
+        found.append((label, f"checkpoint:{_sha256(path)}",
+                      _checkpoint_loader(path, size, encoder)))
     if len({label for label, _, _ in found}) < len(found):
         raise UsageError("two checkpoints share a run folder name: give one per seed")
     return found
 
 
-def _checkpoint_loader(path: Path, size: int):
+def _checkpoint_loader(path: Path, size: int, encoder: str = ENCODER):
     def load():
         from deepcolor.models import registry
 
-        model = registry.build(MODEL, input_size=size, weights="imagenet")
+        model = registry.build(MODEL, input_size=size, weights="imagenet", encoder_arch=encoder)
         model.load_weights(str(path))
         return model_colorizer(model, "lab", size)
     return load
 
 
-def run(checkpoints, variants, sets, size, long_side, out: Path, log=print) -> List[Dict]:
+def run(checkpoints, variants, sets, size, long_side, out: Path, log=print,
+        encoder: str = ENCODER) -> List[Dict]:
     """Every (colorizer, variant, set) scored (or read from the cache): per-photo rows."""
     paths = {name: set_paths(name) for name in sets}
     rows = []
-    for label, identity, load in colorizers(checkpoints, size):
+    for label, identity, load in colorizers(checkpoints, size, encoder):
         loaded = {}
 
         def colorize(rgb, variant, load=load, loaded=loaded):  # loads on the first miss
@@ -238,12 +241,16 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
     parser.add_argument("--size", type=int, default=SIZE, help="the model's working size")
     parser.add_argument("--long-side", type=int, default=LONG_SIDE)
+    parser.add_argument("--encoder", default=ENCODER, choices=["efficientnet_lite0",
+                                                               "efficientnet_lite2"],
+                        help="the checkpoints' encoder")
     parser.add_argument("--out", default=OUT)
     args = parser.parse_args(argv)
     if args.size <= 0 or args.size % 32 or args.long_side < 32:
         raise UsageError("--size must be a positive multiple of 32 and --long-side >= 32")
     out, start, env = Path(args.out), time.perf_counter(), machine()
-    photos = run(args.checkpoints, args.variants, args.sets, args.size, args.long_side, out)
+    photos = run(args.checkpoints, args.variants, args.sets, args.size, args.long_side, out,
+                 encoder=args.encoder)
     seeds, wall = report.per_seed(photos), time.perf_counter() - start
     command = command_line("benchmarks.colorizer_heldout", argv)
     _write_csv(photos, PHOTO_COLUMNS, out / "per_photo.csv")
@@ -254,7 +261,7 @@ def main(argv: Sequence[str]) -> int:
     (out / "config.json").write_text(json.dumps(
         {"command": command, "checkpoints": args.checkpoints or ["shipped"],
          "variants": {k: VARIANTS[k].__dict__ for k in args.variants}, "sets": args.sets,
-         "size": args.size, "long_side": args.long_side, "wall_time_s": round(wall, 1),
+         "size": args.size, "long_side": args.long_side, "encoder": args.encoder, "wall_time_s": round(wall, 1),
          "environment": env}, indent=2, default=str))
     for check in checks:
         print(f"{check['verdict']}: {check['variant']} {check['set']}: {check['check']} "

@@ -136,7 +136,7 @@ def fake_sets(tmp_path, monkeypatch):
             return colorize(rgb, variant)
         return wrapped
 
-    monkeypatch.setattr(bench, "colorizers", lambda checkpoints, size: [
+    monkeypatch.setattr(bench, "colorizers", lambda checkpoints, size, encoder: [
         ("gray", "fake:gray", lambda: counted(gray)),
         ("oracle", "fake:oracle", lambda: counted(oracle))])
     return calls
