@@ -13,7 +13,10 @@ run, identical config, so its seeds' runs can be reused), with seeds 0-2:
   the shipped recipe's 75 + 30 epochs against this control);
 * more photos: `photos-plus` (data_pipelines/photos_plus.py: 60 more training photos
   from packages that are sources of neither `photos` nor the held-out set);
-* a larger training resolution: 224 px instead of 128 (the model then works at 224).
+* a larger training resolution: 224 px instead of 128 (the model then works at 224);
+* a larger encoder: EfficientNet-Lite2 (ImageNet weights from efficientnet-lite2-pytorch-
+  model) instead of Lite0, with its own CIFAR-10 pre-training (the same config but the
+  encoder), then the control's photo run.
 
 Every row is scored on the photos test split (the table); the held-out photographs
 are scored by benchmarks.colorizer_heldout on each variant's checkpoints, and compared
@@ -31,18 +34,22 @@ from deepcolor.train.experiment import Experiment
 from experiments import pretrained_colorizer as shipped
 
 PRESETS = {"default": "effnet_unet from the shipped recipe's CIFAR-10 pre-training: photos at "
-                      "128px (control), + 60 photos, at 224px; 25 epochs each, seeds 0-2 "
-                      "(about 60 min, 2-core CPU)"}
+                      "128px (control), + 60 photos, at 224px, on EfficientNet-Lite2; 25 epochs "
+                      "each, seeds 0-2 (about 80 min, 2-core CPU)"}
 SHORT_EPOCHS = 25
 CONTROL = "photos 128px, 25 epochs (control)"
 MORE_PHOTOS = "photos-plus (+60 training photos) 128px"
 LARGER = "photos 224px"
+LITE2_PRETRAIN = "CIFAR-10 pre-training, EfficientNet-Lite2"
+LITE2 = "EfficientNet-Lite2 encoder, photos 128px"
 NO_COLOUR = baselines.BASELINES["no colour"]
 CLAIMS = [
     claims.Better("more training photos colorize the test split better (CIEDE2000)",
                   [(MORE_PHOTOS, CONTROL)], "ciede2000"),
     claims.Better("training at 224px colorizes the test split better (CIEDE2000)",
                   [(LARGER, CONTROL)], "ciede2000"),
+    claims.Better("the Lite2 encoder colorizes the test split better (CIEDE2000)",
+                  [(LITE2, CONTROL)], "ciede2000"),
     claims.Better("the control beats no colour (CIEDE2000)", [(CONTROL, NO_COLOUR)],
                   "ciede2000"),
 ]
@@ -58,9 +65,14 @@ def _runs() -> list:
     common = dict(model="effnet_unet", loss="huber", batch_size=16, learning_rate=1e-3,
                   epochs=SHORT_EPOCHS, backbone=pretrain.backbone, checkpoint="best",
                   init_from=pretrain.name)
+    lite2 = dataclasses.replace(pretrain.backbone, arch="efficientnet_lite2")
+    lite2_pretrain = dataclasses.replace(pretrain, name=LITE2_PRETRAIN, backbone=lite2)
     return [pretrain, RunConfig(CONTROL, data=photos, **common),
             RunConfig(MORE_PHOTOS, data=plus, **common),
-            RunConfig(LARGER, data=large, **common)]
+            RunConfig(LARGER, data=large, **common),
+            lite2_pretrain,  # the Lite2 runs come last: earlier runs' folders keep their index
+            RunConfig(LITE2, data=photos, **common | dict(backbone=lite2,
+                                                          init_from=LITE2_PRETRAIN))]
 
 
 def get_config(preset: str) -> ExperimentConfig:
@@ -69,8 +81,8 @@ def get_config(preset: str) -> ExperimentConfig:
     return ExperimentConfig(
         "colorizer_ablation", preset, "beyond", "The shipped colorizer's factors at its own "
         "scale", _runs(), seed=0, seeds=list(shipped.SEEDS), claims=CLAIMS,
-        expected_runtime="about 60 minutes on a 2-core CPU (20 a seed), less when the "
-                         "CIFAR-10 runs are reused",
+        expected_runtime="about 80 minutes on a 2-core CPU (27 a seed), less when the "
+                         "Lite0 CIFAR-10 runs are reused",
         notes=[f"The first run is {shipped.PRETRAIN!r} of experiments.pretrained_colorizer "
                f"(same config and seeds); every other run starts from its final weights.",
                "Rows are scored on the photos TEST split (36 photos, 128x128, or 224x224 "
