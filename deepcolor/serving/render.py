@@ -20,6 +20,12 @@ Both resizes are products with small weight matrices built from the shapes (the
 triangle kernel of `tf.image.resize` / `jax.image.resize`, widened when shrinking
 for antialiasing): plain matmuls, so the graph has dynamic H and W in TFLite and
 ONNX too, where the antialiased resize op does not exist.
+
+Numpy photos (the CLI, `deepcolor.load`, the shipped model) take `colorize_in_bands`:
+the same steps a band of rows at a time; for Lab models its full-size steps (the
+photo's L, the enlarge, Lab -> sRGB) are deepcolor/serving/fullsize.py's numpy/OpenCV
+versions of this module's maths, within 1 level of it (issue 24: the 1.5 s budget for
+a 12-megapixel photo).
 """
 from __future__ import annotations
 
@@ -176,16 +182,11 @@ def colorize_in_bands(model, colorspace, images: np.ndarray, input_size: int,
     return out
 
 
-def _compiled(model):
-    """`model` called through its compiled predict step (traced once): the shipped model
-    at 128 px takes 14 ms a call this way, 66 ms eagerly (2 cores)."""
-    return lambda x, training=False: model.predict_on_batch(x)
-
-
 def _lab_in_bands(model, colorspace, images: np.ndarray, input_size: int,
                   saturation=1.0) -> np.ndarray:
-    """`colorize_in_bands` for a Lab model: the photo's own L is computed once per band
-    and kept for the output (4 bytes a pixel), the steps in between are this module's."""
+    """`colorize_in_bands` for a Lab model: the photos' own L is computed once per band
+    and kept for the output (4 bytes a pixel of the batch), the shrunk L goes through
+    the model as in `colorize_images`, the chroma is laid on the L a band at a time."""
     from deepcolor.serving import fullsize
 
     height, width = images.shape[1:3]
@@ -199,7 +200,7 @@ def _lab_in_bands(model, colorspace, images: np.ndarray, input_size: int,
                        for (top, bottom), band in zip(bands, photo)) for photo in lightness]
     small = np.stack([fullsize.banded_matmul(weights["columns"], rows.T).T
                       for rows in shrunk_rows])[..., None]
-    chroma = predict_chroma(_compiled(model), colorspace, colorspace.input_of_lightness(small))
+    chroma = predict_chroma(model, colorspace, colorspace.input_of_lightness(small))
     # ab = the output x ab_scale (LabSpace.decode), x saturation: linear, so applied at S x S.
     chroma = ops.convert_to_numpy(chroma) * np.float32(colorspace.ab_scale * saturation)
     out = np.empty(images.shape[:3] + (3,), np.uint8)
