@@ -8,11 +8,12 @@ with extreme ab). Only the numpy path takes them; the traced graphs (SavedModel,
 TFLite, ONNX) keep the `keras.ops` float path.
 
 Why (issue 24, point 4: at most 1.5 s per 12-megapixel photo on 2 cores): in
-`keras.ops` the per-pixel power of the sRGB gamma, the L recomputed in the second band
-pass and the dense matmul enlarge cost about 1.6 s of a 12 MP photo; OpenCV's fused
-Lab -> RGB (a spline table for the gamma), its bilinear resize and a lookup for the
-linearisation do the same work in about a fifth of that
-(`python -m benchmarks.shipped_speed`, results/benchmarks.md).
+`keras.ops` the per-pixel powers of the sRGB gamma, the L computed twice (once per band
+pass) and the dense products of the two resizes, most of whose weights are zero, took
+1.70-1.84 s to colorize a 12 MP photo; OpenCV's fused Lab -> RGB (a spline table for the
+gamma), its bilinear resize, lookups for the linearisation and products over the
+non-zero block of the weights take 0.26-0.41 s (`python -m benchmarks.shipped_speed
+--repeats 5`, old and new code back to back on the same 2 busy cores, load 4-4.8).
 """
 from __future__ import annotations
 
