@@ -60,7 +60,8 @@ def test_gray_rgba_and_batches_match():
     for images in (rng.integers(0, 256, (1, 33, 47, 1), dtype=np.uint8),
                    rng.integers(0, 256, (1, 20, 30, 2), dtype=np.uint8),
                    rng.integers(0, 256, (1, 33, 47, 4), dtype=np.uint8),
-                   rng.integers(0, 256, (3, 40, 21, 3), dtype=np.uint8)):
+                   rng.integers(0, 256, (3, 40, 21, 3), dtype=np.uint8),
+                   rng.integers(0, 256, (2, 9, 5, 3), dtype=np.uint8)):  # under S x S
         got, expected = _fast_path(model, images, 16), _float_path(model, images, 16)
         assert got.shape == images.shape[:3] + (3,)
         assert np.abs(got - expected).max() <= 1, images.shape
@@ -82,10 +83,12 @@ def test_lightness_and_lab_conversion_match_the_colorspaces_module():
     assert np.abs(out.astype(int) - expected).max() <= 1
 
 
-def test_enlarge_is_the_bilinear_resize_of_the_float_path():
+@pytest.mark.parametrize("height,width", [(53, 71), (9, 5)])
+def test_enlarge_is_the_bilinear_resize_of_the_float_path(height, width):
     chroma = np.random.default_rng(2).normal(size=(16, 16, 2)).astype(np.float32)
-    rows = np.asarray(render.resize_weights(16, 53, antialias=False))
-    expected = render.resize_channels_first(np.transpose(chroma, (2, 0, 1)), 53, 71, False)
-    got = fullsize.enlarge(chroma, rows[10:30], 71)
-    np.testing.assert_allclose(got, np.transpose(np.asarray(expected), (1, 2, 0))[10:30],
+    rows = np.asarray(render.resize_weights(16, height, antialias=False))
+    expected = render.resize_channels_first(np.transpose(chroma, (2, 0, 1)), height, width,
+                                            False)
+    got = fullsize.enlarge(chroma, rows[2:8], width)
+    np.testing.assert_allclose(got, np.transpose(np.asarray(expected), (1, 2, 0))[2:8],
                                atol=1e-4)
