@@ -101,8 +101,7 @@ def rgb_to_lab(rgb):
 
 
 def lab_lightness(image):
-    """RGB or gray (uint8, or float in [0, 1]) -> `rgb_to_lab`'s L alone, (..., 1): one
-    cube root of Y per pixel, uint8 linearised by lookup (a full-size model input)."""
+    """RGB or gray (uint8, or float in [0, 1]) -> `rgb_to_lab`'s L alone, (..., 1)."""
     image = ops.convert_to_tensor(image)
     if standardize_dtype(image.dtype) == "uint8":
         linear = ops.take(ops.convert_to_tensor(_LINEAR_OF_UINT8), ops.cast(image, "int32"))
@@ -161,9 +160,8 @@ def _from_range(x, low: float, high: float):
 class ColorSpace(abc.ABC):
     """How a model sees an image: one input channel of luminance, some output channels.
 
-    `encode(rgb)` gives (model input, target) for training; `encode_input(image)`
-    gives the model input alone (colour or gray image); `decode(model_input,
-    model_output)` gives RGB in [0, 1].
+    `encode(rgb)`: (model input, target) for training; `encode_input(image)`: the model
+    input alone (colour or gray image); `decode(model_input, model_output)`: RGB in [0, 1].
     """
 
     input_range: Tuple[float, float] = (-1.0, 1.0)
@@ -204,11 +202,14 @@ class LabSpace(ColorSpace):
 
     def encode(self, rgb):
         lab = rgb_to_lab(rgb)
-        return _to_range(lab[..., :1] / 100.0, *self.input_range), lab[..., 1:] / self.ab_scale
+        return self.input_of_lightness(lab[..., :1]), lab[..., 1:] / self.ab_scale
 
     def encode_input(self, image):
-        # A gray image has a = b = 0, so L follows from the gray level alone.
-        return _to_range(lab_lightness(image) / 100.0, *self.input_range)
+        return self.input_of_lightness(lab_lightness(image))  # gray: a = b = 0
+
+    def input_of_lightness(self, lightness):
+        """Lab L in [0, 100] -> the model input (serving/fullsize.py computes L itself)."""
+        return _to_range(lightness / 100.0, *self.input_range)
 
     def decode(self, model_input, model_output):
         lightness = _from_range(model_input, *self.input_range) * 100.0

@@ -59,13 +59,13 @@ def test_batch_size_batches_the_shipped_model(tmp_path, fast_shipped, monkeypatc
     for i in range(3):
         Image.fromarray(_noise((30, 40), seed=i)).save(tmp_path / f"p{i}.png")
     batches = []
-    original = render.colorize_images
+    original = render.colorize_in_bands
 
     def spy(model, colorspace, images, *args):
         batches.append(np.shape(images)[0])
         return original(model, colorspace, images, *args)
 
-    monkeypatch.setattr(render, "colorize_images", spy)
+    monkeypatch.setattr(render, "colorize_in_bands", spy)
     assert colorize_cli.main([str(tmp_path / f"p{i}.png") for i in range(3)]
                              + ["--out", str(tmp_path / "out"), "--batch-size", "2"]) == 0
     assert batches == [2, 1]

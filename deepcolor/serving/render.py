@@ -20,13 +20,20 @@ Both resizes are products with small weight matrices built from the shapes (the
 triangle kernel of `tf.image.resize` / `jax.image.resize`, widened when shrinking
 for antialiasing): plain matmuls, so the graph has dynamic H and W in TFLite and
 ONNX too, where the antialiased resize op does not exist.
+
+Numpy photos (the CLI, `deepcolor.load`, the shipped model) take `colorize_in_bands`:
+the same steps a band of rows at a time; for Lab models its full-size steps (the
+photo's L, the enlarge, Lab -> sRGB) are deepcolor/serving/fullsize.py's numpy/OpenCV
+versions of this module's maths, within 1 level of it (issue 24: the 1.5 s budget for
+a 12-megapixel photo).
 """
 from __future__ import annotations
 
 import numpy as np
 from keras import ops
 
-from deepcolor.colorspaces import RGBSpace, get_colorspace, lab_to_rgb, rgb_to_lab
+from deepcolor.colorspaces import (LabSpace, RGBSpace, get_colorspace, lab_to_rgb,
+                                   rgb_to_lab)
 
 
 def resize_weights(in_size, out_size, antialias: bool):
@@ -140,18 +147,25 @@ def colorize_images(model, colorspace, images, input_size: int, saturation=1.0,
 BAND_PIXELS = 1_000_000  # rows per band: about this many pixels (bounds the memory)
 
 
+def _bands(height: int, width: int, batch: int):
+    step = max(1, BAND_PIXELS // (width * batch))
+    return [(top, min(top + step, height)) for top in range(0, height, step)]
+
+
 def colorize_in_bands(model, colorspace, images: np.ndarray, input_size: int,
                       saturation=1.0) -> np.ndarray:
     """`colorize_images` for numpy input, a band of rows at a time, so the full-size
     float temporaries of a 24-megapixel scan never exist at once; the same numbers
-    (every step is per pixel but the two resizes, and those are split by rows)."""
+    within 1 level (every step is per pixel but the two resizes, and those are split
+    by rows). Lab models take `_lab_in_bands` (OpenCV, deepcolor/serving/fullsize.py)."""
     colorspace = get_colorspace(colorspace)
+    if isinstance(colorspace, LabSpace):
+        return _lab_in_bands(model, colorspace, images, input_size, saturation)
     height, width = images.shape[1:3]
-    step = max(1, BAND_PIXELS // (width * images.shape[0]))
-    if step >= height:
+    bands = _bands(height, width, images.shape[0])
+    if len(bands) == 1:
         return ops.convert_to_numpy(colorize_images(model, colorspace, images, input_size,
                                                     saturation))
-    bands = [(top, min(top + step, height)) for top in range(0, height, step)]
     shrink_rows = resize_weights(height, input_size, antialias=True)
     small = 0.0
     for top, bottom in bands:
@@ -165,6 +179,35 @@ def colorize_in_bands(model, colorspace, images: np.ndarray, input_size: int,
         out[:, top:bottom] = ops.convert_to_numpy(compose(
             colorspace, rgb, colorspace.encode_input(rgb), chroma, saturation,
             enlarge_rows[top:bottom]))
+    return out
+
+
+def _lab_in_bands(model, colorspace, images: np.ndarray, input_size: int,
+                  saturation=1.0) -> np.ndarray:
+    """`colorize_in_bands` for a Lab model: the photos' own L is computed once per band
+    and kept for the output (4 bytes a pixel of the batch), the shrunk L goes through
+    the model as in `colorize_images`, the chroma is laid on the L a band at a time."""
+    from deepcolor.serving import fullsize
+
+    height, width = images.shape[1:3]
+    bands = _bands(height, width, 1)
+    weights = {name: ops.convert_to_numpy(resize_weights(*sizes, antialias=name != "up"))
+               for name, sizes in (("rows", (height, input_size)), ("up", (input_size, height)),
+                                   ("columns", (width, input_size)))}
+    lightness = [[fullsize.lightness(image[top:bottom]) for top, bottom in bands]
+                 for image in images]
+    shrunk_rows = [sum(fullsize.banded_matmul(weights["rows"][:, top:bottom], band)
+                       for (top, bottom), band in zip(bands, photo)) for photo in lightness]
+    small = np.stack([fullsize.banded_matmul(weights["columns"], rows.T).T
+                      for rows in shrunk_rows])[..., None]
+    chroma = predict_chroma(model, colorspace, colorspace.input_of_lightness(small))
+    # ab = the output x ab_scale (LabSpace.decode), x saturation: linear, so applied at S x S.
+    chroma = ops.convert_to_numpy(chroma) * np.float32(colorspace.ab_scale * saturation)
+    out = np.empty(images.shape[:3] + (3,), np.uint8)
+    for index, photo in enumerate(lightness):
+        for (top, bottom), band in zip(bands, photo):
+            ab = fullsize.enlarge(chroma[index], weights["up"][top:bottom], width)
+            fullsize.lab_to_srgb8(band, ab, out[index, top:bottom])
     return out
 
 
