@@ -249,23 +249,26 @@ def extract(deb: Path, into: Path) -> Tuple[Path, str]:
     return into, _run(["dpkg-deb", "-f", str(deb), "Version"]).strip()
 
 
-def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.heldout_photos",
-                                     description=__doc__.split("\n\n")[0])
+def build_from_debs(argv: Sequence[str], prog: str, doc: str, sources: Sequence[Source],
+                    eye: Dict, folder: str, manifest_copy: str, known) -> int:
+    """The command line of a photo-set builder: download and unpack the `sources`' .deb
+    files, build the set into DATA/`folder` leaving out what `known()` (packages,
+    sha256s, fingerprints) holds, write its manifest and a copy of it."""
+    parser = argparse.ArgumentParser(prog=prog, description=doc.split("\n\n")[0])
     parser.add_argument("--debs", required=True, help="folder with the packages' .deb files")
     parser.add_argument("--download", action="store_true", help="apt-get download them first")
-    parser.add_argument("--out", default=None, help=f"default: DATA/{FOLDER}")
-    parser.add_argument("--manifest-copy", default="results/heldout_photos/MANIFEST.tsv")
+    parser.add_argument("--out", default=None, help=f"default: DATA/{folder}")
+    parser.add_argument("--manifest-copy", default=manifest_copy)
     args = parser.parse_args(argv)
-    debs, out = Path(args.debs), Path(args.out) if args.out else data_dir() / FOLDER
+    debs, out = Path(args.debs), Path(args.out) if args.out else data_dir() / folder
     if args.download:
         debs.mkdir(parents=True, exist_ok=True)
-        _run(["apt-get", "download"] + [f"{s.package}={s.version}" for s in SOURCES], cwd=debs)
-    files = find_debs(debs)
-    known = known_photos(photos_tar())
-    with tempfile.TemporaryDirectory(prefix="heldout_") as work:
+        _run(["apt-get", "download"] + [f"{s.package}={s.version}" for s in sources], cwd=debs)
+    files = find_debs(debs, sources)
+    excluded = known()
+    with tempfile.TemporaryDirectory(prefix="photo_set_") as work:
         roots = {package: extract(deb, Path(work) / package) for package, deb in files.items()}
-        built = build(roots, out, known)
+        built = build(roots, out, excluded, sources, eye)
     for where, reason in built.rejected:
         print(f"left out {where}: {reason}")
     write_manifest(built.rows, out / MANIFEST)
@@ -276,6 +279,12 @@ def main(argv: Sequence[str]) -> int:
     print(f"wrote {len(built.rows)} photos from {len(packages)} packages to {out}; "
           f"{len(built.rejected)} files left out")
     return 0
+
+
+def main(argv: Sequence[str]) -> int:
+    return build_from_debs(argv, "python -m benchmarks.heldout_photos", __doc__, SOURCES,
+                           REJECTED_BY_EYE, FOLDER, "results/heldout_photos/MANIFEST.tsv",
+                           lambda: known_photos(photos_tar()))
 
 
 if __name__ == "__main__":

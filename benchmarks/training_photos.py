@@ -18,8 +18,6 @@ and luminance-hdr (screenshots), freeciv-data and enlightenment-data (renders).
 """
 from __future__ import annotations
 
-import argparse
-import tempfile
 from pathlib import Path
 from typing import Dict, Sequence, Tuple
 
@@ -94,33 +92,10 @@ def excluded(heldout_folder: Path) -> tuple:
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.training_photos",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("--debs", required=True, help="folder with the packages' .deb files")
-    parser.add_argument("--download", action="store_true", help="apt-get download them first")
-    parser.add_argument("--out", default=None, help=f"default: DATA/{FOLDER}")
-    parser.add_argument("--manifest-copy", default="results/extra_photos/MANIFEST.tsv")
-    args = parser.parse_args(argv)
-    debs, out = Path(args.debs), Path(args.out) if args.out else data_dir() / FOLDER
-    if args.download:
-        debs.mkdir(parents=True, exist_ok=True)
-        heldout._run(["apt-get", "download"] + [f"{s.package}={s.version}" for s in SOURCES],
-                     cwd=debs)
-    files = heldout.find_debs(debs, SOURCES)
-    known = excluded(data_dir() / heldout.FOLDER)
-    with tempfile.TemporaryDirectory(prefix="training_photos_") as work:
-        roots = {package: heldout.extract(deb, Path(work) / package)
-                 for package, deb in files.items()}
-        built = heldout.build(roots, out, known, SOURCES, REJECTED_BY_EYE)
-    for where, reason in built.rejected:
-        print(f"left out {where}: {reason}")
-    heldout.write_manifest(built.rows, out / heldout.MANIFEST)
-    if args.manifest_copy:
-        Path(args.manifest_copy).parent.mkdir(parents=True, exist_ok=True)
-        heldout.write_manifest(built.rows, Path(args.manifest_copy))
-    print(f"wrote {len(built.rows)} photos from {len({r['package'] for r in built.rows})} "
-          f"packages to {out}; {len(built.rejected)} files left out")
-    return 0
+    return heldout.build_from_debs(argv, "python -m benchmarks.training_photos", __doc__,
+                                   SOURCES, REJECTED_BY_EYE, FOLDER,
+                                   "results/extra_photos/MANIFEST.tsv",
+                                   lambda: excluded(data_dir() / heldout.FOLDER))
 
 
 if __name__ == "__main__":
