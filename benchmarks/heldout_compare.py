@@ -27,6 +27,9 @@ from deepcolor.errors import UsageError, run_command
 METRICS = (("ciede2000", "CIEDE2000 (lower is better)"),
            ("share_beating_gray", "share of photos beating gray"),
            ("colourfulness_ratio", "colourfulness / truth's"))
+MEANS = (("gap", "gap to gray (CIEDE2000, gray - model)"),
+         ("share_beating_gray", "photos beating gray"),
+         ("colourfulness_ratio", "colourfulness / truth's"))
 SEED = re.compile(r"seed(\d+)$")
 
 
@@ -48,7 +51,7 @@ def read_seeds(folder: Path) -> Dict[Tuple[str, str, int], Dict]:
             match = SEED.search(row["seed"])
             if not match:
                 raise UsageError(f"{path}: seed {row['seed']!r} does not end in seedN")
-            values = {k: float(row[k]) for k, _ in METRICS}
+            values = {k: float(row[k]) for k, _ in METRICS + MEANS if row.get(k)}
             found[(row["set"], row["variant"], int(match.group(1)))] = values
     return found
 
@@ -94,11 +97,29 @@ def verdicts(tests: List[Dict]) -> None:
         row.setdefault("verdict", "fewer than 3 paired seeds: no test")
 
 
-def table_md(command: str, tests: List[Dict], control: str, env: Dict) -> str:
+def means_md(recipes: Dict[str, Dict], variants: Sequence[str]) -> List[str]:
+    """Each recipe's means over its seeds with 95% t-intervals (heldout_report.interval)."""
+    from benchmarks.heldout_report import interval
+
+    lines = ["| recipe | set | variant | seeds | " + " | ".join(t for _, t in MEANS) + " |",
+             "|---" * (4 + len(MEANS)) + "|"]
+    for name, seeds in recipes.items():
+        for set_name, variant in sorted({(s, v) for s, v, _ in seeds if v in variants}):
+            rows = [r for (s, v, _), r in sorted(seeds.items()) if (s, v) == (set_name, variant)]
+            cells = [interval([r[k] for r in rows]) if all(k in r for r in rows) else "-"
+                     for k, _ in MEANS]
+            lines.append(f"| {name} | {set_name} | {variant} | {len(rows)} | "
+                         + " | ".join(cells) + " |")
+    return lines
+
+
+def table_md(command: str, tests: List[Dict], control: str, env: Dict,
+             means: List[str]) -> str:
     from benchmarks.common import header
 
     lines = ["# Training recipes against the control, paired by seed", "",
-             *header(env, command), f"- Control: {control}",
+             *header(env, command), f"- Control: {control}", "", "## Means over seeds", "",
+             *means, "", "## Each recipe against the control", "",
              "- Test: paired t-test on per-seed differences (recipe - control), "
              "deepcolor.train.stats.paired; Holm over every row (statsmodels).", "",
              "| recipe | set | variant | metric | seeds | recipe | control | difference "
@@ -126,10 +147,10 @@ def main(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     control_name, control_dir = args.control
     control = read_seeds(control_dir)
-    tests, pairs = [], []
+    tests, pairs, recipes = [], [], {control_name: control}
     for name, folder in args.recipe:
-        more_tests, more_pairs = compare(control, read_seeds(folder), name,
-                                           args.variants)
+        recipes[name] = read_seeds(folder)
+        more_tests, more_pairs = compare(control, recipes[name], name, args.variants)
         tests, pairs = tests + more_tests, pairs + more_pairs
     if not pairs:
         raise UsageError("no set, variant and seed is in both the control and a recipe")
@@ -137,8 +158,9 @@ def main(argv: Sequence[str]) -> int:
     out, env = Path(args.out), machine()
     out.mkdir(parents=True, exist_ok=True)
     command = command_line("benchmarks.heldout_compare", argv)
-    (out / "table.md").write_text(table_md(command, tests, f"{control_name} "
-                                                           f"({control_dir})", env))
+    means = means_md(recipes, args.variants)
+    (out / "table.md").write_text(table_md(command, tests, f"{control_name} ({control_dir})",
+                                           env, means))
     with open(out / "pairs.csv", "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(pairs[0]))
         writer.writeheader()
