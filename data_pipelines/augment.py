@@ -21,12 +21,13 @@ map threads cannot change them. The numpy path draws its crops in
 from __future__ import annotations
 
 
-MARGIN = 1.25
+MARGIN = 1.25  # the default; DataConfig.crop_margin sets it per run
 
 
-def cache_size(image_size: int) -> int:
-    """The side the augmented split is cached at."""
-    return int(round(image_size * MARGIN))
+def cache_size(image_size: int, margin: float = MARGIN) -> int:
+    """The side the augmented split is cached at: crops then cover 1/margin^2 to all of
+    its area (64% to 100% at the default margin)."""
+    return int(round(image_size * margin))
 
 
 def random_crop_fn(image_size: int):

@@ -10,6 +10,8 @@ import dataclasses
 import json
 from typing import Dict, List, Optional
 
+from data_pipelines.augment import MARGIN
+
 
 @dataclasses.dataclass
 class DataConfig:
@@ -25,6 +27,7 @@ class DataConfig:
     test_fraction: float = 0.1
     label: str = ""
     augment: bool = False  # random crops and flips of the training split, new each epoch
+    crop_margin: float = MARGIN  # with augment: crops of 1/margin^2 to all of the cached area
 
 
 @dataclasses.dataclass
@@ -66,6 +69,7 @@ class RunConfig:
     backbone: Optional[BackboneConfig] = None
     loss: str = "mse"
     learning_rate: float = 1e-3
+    weight_decay: float = 0.0  # > 0: AdamW's decoupled weight decay instead of Adam
     batch_size: int = 32
     epochs: int = 10
     paper: Dict[str, float] = dataclasses.field(default_factory=dict)

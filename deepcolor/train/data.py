@@ -56,7 +56,8 @@ def load_splits(run: RunConfig, seed: int, as_uint8: bool = False) -> dict:
     out = {}
     for split in SPLITS:
         limit = d.train_limit if split == "train" else d.eval_limit
-        size = augment.cache_size(d.image_size) if (d.augment and split == "train") else d.image_size
+        augmenting = d.augment and split == "train"
+        size = augment.cache_size(d.image_size, d.crop_margin) if augmenting else d.image_size
         out[split] = load(
             d.source, split, image_size=size, resize=d.resize,
             drop_grayscale=d.drop_grayscale, limit=limit, seed=seed,

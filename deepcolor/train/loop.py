@@ -89,9 +89,17 @@ def build_model(run: RunConfig, spec, strategy, jit_compile: bool,
             return gan.build(run, run.data.image_size, jit_compile=jit_compile)
         model = registry.build(run.model, input_size=run.data.image_size,
                                **model_options(run, spec, embedding_dim))
-        model.compile(optimizer=keras.optimizers.Adam(run.learning_rate),
+        model.compile(optimizer=optimizer(run),
                       loss=losses.by_name(run.loss), jit_compile=jit_compile)
     return model
+
+
+def optimizer(run: RunConfig):
+    """Adam at the run's learning rate; AdamW (decoupled weight decay, Loshchilov & Hutter
+    2019) when the run sets `weight_decay`."""
+    if run.weight_decay:
+        return keras.optimizers.AdamW(run.learning_rate, weight_decay=run.weight_decay)
+    return keras.optimizers.Adam(run.learning_rate)
 
 
 @dataclasses.dataclass
