@@ -27,7 +27,7 @@ import hashlib
 import json
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -37,7 +37,6 @@ LONG_SIDE = 256
 SIZE = 128
 OUT = "results/pretrained_colorizer/heldout_shipped_v1"
 MODEL = "effnet_unet"  # the architecture of the checkpoints
-ENCODER = "efficientnet_lite0"  # their encoder (`--encoder`: efficientnet_lite2)
 PHOTO_COLUMNS = ("seed", "variant", "set", "photo", "ciede2000", "ciede2000_gray", "gap",
                  "beats_gray", "colourfulness", "colourfulness_true")
 
@@ -163,7 +162,7 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def colorizers(checkpoints: Sequence[str], size: int, encoder: str = ENCODER) -> List[tuple]:
+def colorizers(checkpoints: Sequence[str], size: int, encoder: Optional[str] = None) -> List[tuple]:
     """[(seed label, cache identity, a function that loads it as a Colorize)]: the
     shipped model, or one per checkpoint."""
     from deepcolor.serving import pretrained
@@ -184,18 +183,19 @@ def colorizers(checkpoints: Sequence[str], size: int, encoder: str = ENCODER) ->
     return found
 
 
-def _checkpoint_loader(path: Path, size: int, encoder: str = ENCODER):
+def _checkpoint_loader(path: Path, size: int, encoder: Optional[str] = None):
     def load():
         from deepcolor.models import registry
 
-        model = registry.build(MODEL, input_size=size, weights="imagenet", encoder_arch=encoder)
+        options = {"encoder_arch": encoder} if encoder else {}  # None: the model's default
+        model = registry.build(MODEL, input_size=size, weights="imagenet", **options)
         model.load_weights(str(path))
         return model_colorizer(model, "lab", size)
     return load
 
 
 def run(checkpoints, variants, sets, size, long_side, out: Path, log=print,
-        encoder: str = ENCODER) -> List[Dict]:
+        encoder: Optional[str] = None) -> List[Dict]:
     """Every (colorizer, variant, set) scored (or read from the cache): per-photo rows."""
     paths = {name: set_paths(name) for name in sets}
     rows = []
@@ -232,6 +232,7 @@ def _write_csv(rows: Sequence[Dict], columns: Sequence[str], path: Path) -> None
 def main(argv: Sequence[str]) -> int:
     from benchmarks import heldout_report as report
     from benchmarks.common import command_line, machine
+    from deepcolor.models import efficientnet_lite as lite
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.colorizer_heldout",
                                      description=__doc__.split("\n\n")[0])
@@ -241,8 +242,7 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
     parser.add_argument("--size", type=int, default=SIZE, help="the model's working size")
     parser.add_argument("--long-side", type=int, default=LONG_SIDE)
-    parser.add_argument("--encoder", default=ENCODER, choices=["efficientnet_lite0",
-                                                               "efficientnet_lite2"],
+    parser.add_argument("--encoder", default=lite.DEFAULT_ARCH, choices=sorted(lite.VARIANTS),
                         help="the checkpoints' encoder")
     parser.add_argument("--out", default=OUT)
     args = parser.parse_args(argv)

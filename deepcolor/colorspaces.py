@@ -84,6 +84,7 @@ def to_unit_rgb(rgb):
 
 # (fx, fy, fz) -> (L + 16, a, b) as one matmul (cheaper than unstack and stack).
 _LAB_FROM_F = np.array([[0.0, 116.0, 0.0], [500.0, -500.0, 0.0], [0.0, 200.0, -200.0]])
+CIE_EPSILON, CIE_SLOPE = 0.008856, 7.787  # f: cube root above epsilon, linear below (skimage)
 
 
 def rgb_to_lab(rgb):
@@ -94,9 +95,8 @@ def rgb_to_lab(rgb):
     else:
         linear = _srgb_to_linear(ops.cast(rgb, "float32"))
     xyz = _matmul_channels(linear, _XYZ_FROM_RGB / _D65_WHITE[:, None])
-    # Cube root above the CIE threshold, linear segment below it (skimage's constants).
-    f = ops.where(xyz > 0.008856, _pow(ops.maximum(xyz, 0.008856), 1.0 / 3.0),
-                  7.787 * xyz + 16.0 / 116.0)
+    f = ops.where(xyz > CIE_EPSILON, _pow(ops.maximum(xyz, CIE_EPSILON), 1.0 / 3.0),
+                  CIE_SLOPE * xyz + 16.0 / 116.0)
     return _matmul_channels(f, _LAB_FROM_F) - ops.convert_to_tensor([16.0, 0.0, 0.0], "float32")
 
 
@@ -110,8 +110,8 @@ def lab_lightness(image):
     if linear.shape[-1] != 1:
         y_row = (_XYZ_FROM_RGB[1] / _D65_WHITE[1]).astype(np.float32)  # Y of linear RGB
         linear = ops.sum(linear * ops.convert_to_tensor(y_row), axis=-1, keepdims=True)
-    f = ops.where(linear > 0.008856, _pow(ops.maximum(linear, 0.008856), 1.0 / 3.0),
-                  7.787 * linear + 16.0 / 116.0)
+    f = ops.where(linear > CIE_EPSILON, _pow(ops.maximum(linear, CIE_EPSILON), 1.0 / 3.0),
+                  CIE_SLOPE * linear + 16.0 / 116.0)
     return 116.0 * f - 16.0
 
 
@@ -122,7 +122,7 @@ def lab_to_rgb(lab):
     fy = (lightness + 16.0) / 116.0
     # skimage clips a negative fz (impossible Z) to 0 and keeps fx, fy as they are.
     f = ops.stack([fy + a / 500.0, fy, ops.maximum(fy - b / 200.0, 0.0)], axis=-1)
-    xyz = ops.where(f > 0.2068966, f * f * f, (f - 16.0 / 116.0) / 7.787)
+    xyz = ops.where(f > 0.2068966, f * f * f, (f - 16.0 / 116.0) / CIE_SLOPE)
     linear = _matmul_channels(xyz * ops.convert_to_tensor(_D65_WHITE, "float32"), _RGB_FROM_XYZ)
     rgb = ops.where(linear > 0.0031308,
                     1.055 * _pow(ops.maximum(linear, 0.0031308), 1.0 / 2.4) - 0.055,

@@ -67,7 +67,7 @@ CLAIMS = [
 
 
 def _runs() -> list:
-    pretrain = shipped._default_runs()[0]  # the shipped recipe's CIFAR-10 run, unchanged
+    pretrain = shipped.default_runs()[0]  # the shipped recipe's CIFAR-10 run, unchanged
     photos = DataConfig(source="photos", image_size=128, augment=True,
                         label="photos (290/36/36 by photo), random crops + flips")
     plus = dataclasses.replace(photos, source="photos-plus",

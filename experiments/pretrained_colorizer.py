@@ -59,7 +59,7 @@ CLAIMS = [
 ]
 
 
-def _default_runs() -> list:
+def default_runs() -> list:
     """CIFAR-10 pre-training, then photos at Adam 1e-3, then a 1e-4 fine-tune (a two-step
     learning-rate schedule through `init_from`); only the last run is shipped."""
     backbone = BackboneConfig(arch="efficientnet_lite0", weights="imagenet")
@@ -81,7 +81,7 @@ def get_config(preset: str) -> ExperimentConfig:
     if preset == "default":
         return ExperimentConfig(
             "pretrained_colorizer", preset, "beyond", "Shipped colorizer: EfficientNet-Lite0 "
-            "encoder + U-Net decoder on real photos", _default_runs(), seed=SHIPPED_SEED,
+            "encoder + U-Net decoder on real photos", default_runs(), seed=SHIPPED_SEED,
             seeds=SEEDS, claims=CLAIMS,
             expected_runtime="about 75 minutes on a shared 2-core CPU (25 a seed)",
             notes=[f"Three runs in sequence, each starting from the previous one's final "

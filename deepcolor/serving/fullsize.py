@@ -20,14 +20,14 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from deepcolor.colorspaces import _D65_WHITE, _LINEAR_OF_UINT8, _XYZ_FROM_RGB
+from deepcolor.colorspaces import (CIE_EPSILON, CIE_SLOPE, _D65_WHITE, _LINEAR_OF_UINT8,
+                                   _XYZ_FROM_RGB)
 
 # Each uint8 level's share of the luminance Y, per channel (the row of the XYZ matrix
 # over the white's Y, which sums to 1): Y = sum over channels of a lookup.
 _Y_OF_UINT8 = np.stack([_LINEAR_OF_UINT8 * np.float32(w / _D65_WHITE[1])
                         for w in _XYZ_FROM_RGB[1]], axis=-1)[None].astype(np.float32)
-_CIE_EPSILON = 0.008856  # colorspaces.lab_lightness: cube root above it, linear below
-_CIE_KAPPA = 116.0 * 7.787  # L = kappa Y on the linear segment
+_CIE_KAPPA = 116.0 * CIE_SLOPE  # L = kappa Y on the linear segment
 
 
 def lightness(image: np.ndarray) -> np.ndarray:
@@ -40,10 +40,10 @@ def lightness(image: np.ndarray) -> np.ndarray:
     else:
         luminance = cv2.transform(cv2.LUT(pixels, _Y_OF_UINT8), np.ones((1, 3), np.float32))
     luminance = luminance.reshape(image.shape[:2])
-    result = np.cbrt(np.maximum(luminance, _CIE_EPSILON))
+    result = np.cbrt(np.maximum(luminance, CIE_EPSILON))
     result *= 116.0
     result -= 16.0
-    dark = luminance <= _CIE_EPSILON
+    dark = luminance <= CIE_EPSILON
     result[dark] = luminance[dark] * _CIE_KAPPA
     return result
 
